@@ -1,0 +1,372 @@
+package io.cachesync.core;
+
+import io.lettuce.core.RedisURI;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Every cachesync setting, validated. Built from the {@code cachesync.*} keys of {@code hibernate.properties}
+ * (or any map of the same keys); a key that is set but malformed fails with an {@link InvalidSettingException}
+ * naming the key and the value. Immutable.
+ */
+public final class CacheSyncSettings {
+
+    public static final String REDIS_URI = "cachesync.redis.uri";
+    public static final String KEY_PREFIX = "cachesync.key-prefix";
+    public static final String REDIS_TIMEOUT = "cachesync.redis.timeout";
+    public static final String TOMBSTONE_TTL = "cachesync.tombstone-ttl";
+    public static final String SNAPSHOT_TTL = "cachesync.snapshot-ttl";
+    public static final String PUSH_MODE = "cachesync.push.mode";
+    public static final String LOCAL_ENABLED = "cachesync.local.enabled";
+    public static final String LOCAL_MAXIMUM_SIZE = "cachesync.local.maximum-size";
+    public static final String LOCAL_EXPIRE_AFTER_WRITE = "cachesync.local.expire-after-write";
+    public static final String REPAIR_MAX_PENDING = "cachesync.repair.max-pending";
+    public static final String REPAIR_MAX_BACKOFF = "cachesync.repair.max-backoff";
+
+    /** When the committing thread waits for Redis. */
+    public enum PushMode {
+        /** {@code commit()} returns once Redis holds the new versions, or the keys are queued for repair. */
+        SYNC,
+        /** {@code commit()} returns at once; the push completes in the background. */
+        ASYNC
+    }
+
+    private final RedisURI redisUri;
+    private final String keyPrefix;
+    private final Duration redisTimeout;
+    private final Duration tombstoneTtl;
+    private final Duration snapshotTtl;
+    private final PushMode pushMode;
+    private final boolean localEnabled;
+    private final long localMaximumSize;
+    private final Duration localExpireAfterWrite;
+    private final int repairMaxPending;
+    private final Duration repairMaxBackoff;
+
+    private CacheSyncSettings(Builder b) {
+        this.redisUri = Objects.requireNonNull(b.redisUri, REDIS_URI);
+        this.keyPrefix = b.keyPrefix;
+        this.redisTimeout = b.redisTimeout;
+        this.tombstoneTtl = b.tombstoneTtl;
+        this.snapshotTtl = b.snapshotTtl;
+        this.pushMode = b.pushMode;
+        this.localEnabled = b.localEnabled;
+        this.localMaximumSize = b.localMaximumSize;
+        this.localExpireAfterWrite = b.localExpireAfterWrite;
+        this.repairMaxPending = b.repairMaxPending;
+        this.repairMaxBackoff = b.repairMaxBackoff;
+    }
+
+    /** True when the map switches cachesync on, i.e. holds {@value #REDIS_URI}. */
+    public static boolean enabledBy(Map<String, ?> properties) {
+        Object uri = properties.get(REDIS_URI);
+        return uri != null && !uri.toString().isBlank();
+    }
+
+    /** Reads and validates every {@code cachesync.*} key of the map; absent keys take their defaults. */
+    public static CacheSyncSettings fromProperties(Map<String, ?> properties) {
+        Builder b = builder(text(properties, REDIS_URI));
+        String prefix = text(properties, KEY_PREFIX);
+        if (prefix != null) {
+            try {
+                b.keyPrefix(prefix);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(KEY_PREFIX, prefix, e.getMessage());
+            }
+        }
+        Duration timeout = duration(properties, REDIS_TIMEOUT, false);
+        if (timeout != null) {
+            b.redisTimeout(timeout);
+        }
+        Duration tombstoneTtl = duration(properties, TOMBSTONE_TTL, false);
+        if (tombstoneTtl != null) {
+            b.tombstoneTtl(tombstoneTtl);
+        }
+        Duration snapshotTtl = duration(properties, SNAPSHOT_TTL, true);
+        if (snapshotTtl != null) {
+            b.snapshotTtl(snapshotTtl);
+        }
+        String mode = text(properties, PUSH_MODE);
+        if (mode != null) {
+            try {
+                b.pushMode(PushMode.valueOf(mode.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(PUSH_MODE, mode, "expected sync or async");
+            }
+        }
+        String enabled = text(properties, LOCAL_ENABLED);
+        if (enabled != null) {
+            b.localEnabled(bool(LOCAL_ENABLED, enabled));
+        }
+        Long maximumSize = number(properties, LOCAL_MAXIMUM_SIZE, 1, Long.MAX_VALUE);
+        if (maximumSize != null) {
+            b.localMaximumSize(maximumSize);
+        }
+        Duration expire = duration(properties, LOCAL_EXPIRE_AFTER_WRITE, false);
+        if (expire != null) {
+            b.localExpireAfterWrite(expire);
+        }
+        Long maxPending = number(properties, REPAIR_MAX_PENDING, 1, Integer.MAX_VALUE);
+        if (maxPending != null) {
+            b.repairMaxPending(maxPending.intValue());
+        }
+        Duration backoff = duration(properties, REPAIR_MAX_BACKOFF, false);
+        if (backoff != null) {
+            b.repairMaxBackoff(backoff);
+        }
+        return b.build();
+    }
+
+    public static Builder builder(String redisUri) {
+        return new Builder(parseUri(redisUri));
+    }
+
+    private static RedisURI parseUri(String value) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidSettingException(REDIS_URI, value, "a Redis URI such as redis://127.0.0.1:6379/0 is required");
+        }
+        String uri = value.trim();
+        String scheme = uri.contains("://") ? uri.substring(0, uri.indexOf("://")).toLowerCase(Locale.ROOT) : "";
+        if (!scheme.equals("redis") && !scheme.equals("rediss") && !scheme.equals("redis-socket")
+                && !scheme.equals("redis-sentinel") && !scheme.equals("rediss-sentinel")) {
+            throw new InvalidSettingException(REDIS_URI, masked(uri),
+                    "the scheme must be redis://, rediss:// (TLS), redis-socket:// or redis-sentinel://");
+        }
+        try {
+            RedisURI parsed = RedisURI.create(uri);
+            if (!scheme.startsWith("redis-s") && !scheme.equals("redis-socket")
+                    && (parsed.getHost() == null || parsed.getHost().isBlank())) {
+                throw new IllegalArgumentException("no host");
+            }
+            return parsed;
+        } catch (RuntimeException e) {
+            throw new InvalidSettingException(REDIS_URI, masked(uri), "not a Redis URI (" + e.getMessage() + ")");
+        }
+    }
+
+    /** The URI with any password replaced by asterisks: the only form in which a URI may be logged. */
+    public static String masked(String uri) {
+        if (uri == null) {
+            return null;
+        }
+        int scheme = uri.indexOf("://");
+        int at = uri.lastIndexOf('@');
+        if (scheme < 0 || at < scheme) {
+            return uri.replaceAll("(?i)(password=)[^&]*", "$1***");
+        }
+        String userInfo = uri.substring(scheme + 3, at);
+        int colon = userInfo.indexOf(':');
+        String user = colon < 0 ? "" : userInfo.substring(0, colon);
+        String hidden = user.isEmpty() ? "***" : user + ":***";
+        return uri.substring(0, scheme + 3) + hidden + uri.substring(at);
+    }
+
+    private static String text(Map<String, ?> properties, String key) {
+        Object value = properties.get(key);
+        return value == null ? null : value.toString();
+    }
+
+    private static boolean bool(String key, String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("true")) {
+            return true;
+        }
+        if (v.equals("false")) {
+            return false;
+        }
+        throw new InvalidSettingException(key, value, "expected true or false");
+    }
+
+    private static Long number(Map<String, ?> properties, String key, long min, long max) {
+        String value = text(properties, key);
+        if (value == null) {
+            return null;
+        }
+        try {
+            long n = Long.parseLong(value.trim().replace("_", ""));
+            if (n < min || n > max) {
+                throw new InvalidSettingException(key, value, "must be between " + min + " and " + max);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new InvalidSettingException(key, value, "not a whole number");
+        }
+    }
+
+    /** Durations read as {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}, {@code 1d} or ISO-8601 ({@code PT2S}). */
+    static Duration duration(Map<String, ?> properties, String key, boolean zeroAllowed) {
+        String value = text(properties, key);
+        if (value == null) {
+            return null;
+        }
+        Duration d = parseDuration(value.trim());
+        if (d == null) {
+            throw new InvalidSettingException(key, value, "not a duration (examples: 200ms, 2s, 5m, 1h, PT2S)");
+        }
+        if (d.isNegative() || (!zeroAllowed && d.isZero())) {
+            throw new InvalidSettingException(key, value, zeroAllowed ? "must not be negative" : "must be positive");
+        }
+        return d;
+    }
+
+    private static Duration parseDuration(String v) {
+        try {
+            if (v.toUpperCase(Locale.ROOT).startsWith("P")) {
+                return Duration.parse(v);
+            }
+            String lower = v.toLowerCase(Locale.ROOT);
+            String[][] units = {{"ms", "1"}, {"s", "1000"}, {"m", "60000"}, {"h", "3600000"}, {"d", "86400000"}};
+            for (String[] unit : units) {
+                if (lower.endsWith(unit[0])) {
+                    String number = lower.substring(0, lower.length() - unit[0].length()).trim();
+                    return Duration.ofMillis(Math.multiplyExact(Long.parseLong(number), Long.parseLong(unit[1])));
+                }
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    public RedisURI redisUri() {
+        return redisUri;
+    }
+
+    public String keyPrefix() {
+        return keyPrefix;
+    }
+
+    public Duration redisTimeout() {
+        return redisTimeout;
+    }
+
+    public Duration tombstoneTtl() {
+        return tombstoneTtl;
+    }
+
+    /** Zero means snapshots do not expire. */
+    public Duration snapshotTtl() {
+        return snapshotTtl;
+    }
+
+    public PushMode pushMode() {
+        return pushMode;
+    }
+
+    public boolean localEnabled() {
+        return localEnabled;
+    }
+
+    public long localMaximumSize() {
+        return localMaximumSize;
+    }
+
+    public Duration localExpireAfterWrite() {
+        return localExpireAfterWrite;
+    }
+
+    public int repairMaxPending() {
+        return repairMaxPending;
+    }
+
+    public Duration repairMaxBackoff() {
+        return repairMaxBackoff;
+    }
+
+    /** The Redis URI fit for a log line: any password masked. */
+    public String redisUriForLogs() {
+        return masked(redisUri.toString());
+    }
+
+    /** Builds settings in code; every value has the default documented in the README. */
+    public static final class Builder {
+        private final RedisURI redisUri;
+        private String keyPrefix = RedisKeys.DEFAULT_PREFIX;
+        private Duration redisTimeout = Duration.ofMillis(200);
+        private Duration tombstoneTtl = Duration.ofHours(1);
+        private Duration snapshotTtl = Duration.ZERO;
+        private PushMode pushMode = PushMode.SYNC;
+        private boolean localEnabled = true;
+        private long localMaximumSize = 10_000;
+        private Duration localExpireAfterWrite = Duration.ofMinutes(10);
+        private int repairMaxPending = 100_000;
+        private Duration repairMaxBackoff = Duration.ofSeconds(5);
+
+        private Builder(RedisURI redisUri) {
+            this.redisUri = redisUri;
+        }
+
+        public Builder keyPrefix(String keyPrefix) {
+            this.keyPrefix = RedisKeys.checkPrefix(keyPrefix);
+            return this;
+        }
+
+        public Builder redisTimeout(Duration redisTimeout) {
+            this.redisTimeout = positive(REDIS_TIMEOUT, redisTimeout);
+            return this;
+        }
+
+        public Builder tombstoneTtl(Duration tombstoneTtl) {
+            this.tombstoneTtl = positive(TOMBSTONE_TTL, tombstoneTtl);
+            return this;
+        }
+
+        public Builder snapshotTtl(Duration snapshotTtl) {
+            if (snapshotTtl.isNegative()) {
+                throw new InvalidSettingException(SNAPSHOT_TTL, snapshotTtl, "must not be negative");
+            }
+            this.snapshotTtl = snapshotTtl;
+            return this;
+        }
+
+        public Builder pushMode(PushMode pushMode) {
+            this.pushMode = Objects.requireNonNull(pushMode, PUSH_MODE);
+            return this;
+        }
+
+        public Builder localEnabled(boolean localEnabled) {
+            this.localEnabled = localEnabled;
+            return this;
+        }
+
+        public Builder localMaximumSize(long localMaximumSize) {
+            if (localMaximumSize < 1) {
+                throw new InvalidSettingException(LOCAL_MAXIMUM_SIZE, localMaximumSize, "must be at least 1");
+            }
+            this.localMaximumSize = localMaximumSize;
+            return this;
+        }
+
+        public Builder localExpireAfterWrite(Duration localExpireAfterWrite) {
+            this.localExpireAfterWrite = positive(LOCAL_EXPIRE_AFTER_WRITE, localExpireAfterWrite);
+            return this;
+        }
+
+        public Builder repairMaxPending(int repairMaxPending) {
+            if (repairMaxPending < 1) {
+                throw new InvalidSettingException(REPAIR_MAX_PENDING, repairMaxPending, "must be at least 1");
+            }
+            this.repairMaxPending = repairMaxPending;
+            return this;
+        }
+
+        public Builder repairMaxBackoff(Duration repairMaxBackoff) {
+            this.repairMaxBackoff = positive(REPAIR_MAX_BACKOFF, repairMaxBackoff);
+            return this;
+        }
+
+        public CacheSyncSettings build() {
+            return new CacheSyncSettings(this);
+        }
+
+        private static Duration positive(String key, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new InvalidSettingException(key, d, "must be positive");
+            }
+            return d;
+        }
+    }
+}

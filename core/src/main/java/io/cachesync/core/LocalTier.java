@@ -1,0 +1,162 @@
+package io.cachesync.core;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The in-process tier: one bounded Caffeine cache per entity, keyed by id, holding decoded snapshots.
+ *
+ * <p>Coherence rests on versions, never on timing. Every entry carries a version; a store is accepted only if it
+ * is newer than what the entry knows. An invalidation does not just remove an entry, it leaves a <em>floor</em>
+ * (the announced version, without a value): a fill that raced the invalidation and carries an older version is
+ * refused, even though it started before the invalidation arrived. This is the "loading mark" of Redis'
+ * client-side caching, made exact by versions.
+ *
+ * <p>When the invalidation channel drops, the tier is cleared and bypassed until the channel is back; an epoch
+ * counter, bumped on every clear, refuses fills that started before it.
+ */
+final class LocalTier {
+
+    /** A known version of one row: a snapshot (possibly a tombstone), or only a floor when snapshot is null. */
+    record Entry(long version, Snapshot snapshot) {
+    }
+
+    private final ConcurrentHashMap<String, Cache<Object, Entry>> byEntity = new ConcurrentHashMap<>();
+    private final CacheSyncSettings settings;
+    private final AtomicLong epoch = new AtomicLong();
+    private volatile boolean bypassed;
+
+    LocalTier(CacheSyncSettings settings) {
+        this.settings = settings;
+        this.bypassed = true; // until the invalidation channel is confirmed live
+    }
+
+    /** The cached snapshot, or null on a miss (a floor is a miss). */
+    Snapshot get(String entityName, Object id) {
+        if (bypassed) {
+            return null;
+        }
+        Cache<Object, Entry> cache = byEntity.get(entityName);
+        if (cache == null) {
+            return null;
+        }
+        Entry entry = cache.getIfPresent(id);
+        return entry == null ? null : entry.snapshot;
+    }
+
+    /** The version this node knows for a row (floor or snapshot), or -1. */
+    long knownVersion(String entityName, Object id) {
+        Cache<Object, Entry> cache = byEntity.get(entityName);
+        Entry entry = cache == null ? null : cache.getIfPresent(id);
+        return entry == null ? -1 : entry.version;
+    }
+
+    long epoch() {
+        return epoch.get();
+    }
+
+    /**
+     * Stores a snapshot read from Redis or the database, unless the tier was cleared since {@code startEpoch} or
+     * knows a newer version. Returns whether it was stored.
+     */
+    boolean fill(Snapshot snapshot, long startEpoch) {
+        if (bypassed || epoch.get() != startEpoch) {
+            return false;
+        }
+        boolean stored = store(snapshot);
+        if (stored && epoch.get() != startEpoch) {
+            // cleared while we stored: the clear may have come after our compute, so undo
+            cache(snapshot.entityName()).asMap().remove(snapshot.id());
+            return false;
+        }
+        return stored;
+    }
+
+    /**
+     * The committing node's own write: stored at once, so that it reads its own writes. An insert also replaces
+     * a tombstone or a floor: the row exists again, and versions restart with it. (If Redis then refuses the
+     * insert, the caller demotes the entry.)
+     */
+    void commit(Snapshot snapshot, boolean insert) {
+        if (!bypassed) {
+            store(snapshot, insert);
+        }
+    }
+
+    private boolean store(Snapshot snapshot) {
+        return store(snapshot, false);
+    }
+
+    private boolean store(Snapshot snapshot, boolean insert) {
+        boolean[] stored = {false};
+        cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) -> {
+            if (old == null || old.version < snapshot.version()
+                    || (old.version == snapshot.version() && old.snapshot == null)
+                    || (insert && (old.snapshot == null || old.snapshot.tombstone()))) {
+                stored[0] = true;
+                return new Entry(snapshot.version(), snapshot);
+            }
+            return old;
+        });
+        return stored[0];
+    }
+
+    /**
+     * Another node wrote {@code version}: forget anything older and refuse older fills from now on. An insert
+     * also drops a tombstone, whatever its version: the row exists again.
+     */
+    void invalidate(String entityName, Object id, long version, boolean insert) {
+        cache(entityName).asMap().compute(id, (key, old) -> {
+            if (insert && old != null && old.snapshot != null && old.snapshot.tombstone()) {
+                return null;
+            }
+            return old != null && old.version >= version ? old : new Entry(version, null);
+        });
+    }
+
+    /** Drops what this node holds for a row, keeping (at least) {@code version} as a floor. */
+    void demote(String entityName, Object id, long version) {
+        cache(entityName).asMap().compute(id, (key, old) ->
+                new Entry(old == null ? version : Math.max(old.version, version), null));
+    }
+
+    /** Clears every entry and serves nothing until {@link #resume()}. */
+    void clearAndBypass() {
+        bypassed = true;
+        epoch.incrementAndGet();
+        byEntity.values().forEach(Cache::invalidateAll);
+    }
+
+    /** Serves again, from empty. */
+    void resume() {
+        epoch.incrementAndGet();
+        byEntity.values().forEach(Cache::invalidateAll);
+        bypassed = !settings.localEnabled();
+    }
+
+    boolean bypassed() {
+        return bypassed;
+    }
+
+    long size() {
+        long size = 0;
+        for (Cache<Object, Entry> cache : byEntity.values()) {
+            size += cache.estimatedSize();
+        }
+        return size;
+    }
+
+    private Cache<Object, Entry> cache(String entityName) {
+        Cache<Object, Entry> cache = byEntity.get(entityName);
+        if (cache != null) {
+            return cache;
+        }
+        return byEntity.computeIfAbsent(entityName, name -> Caffeine.newBuilder()
+                .maximumSize(settings.localMaximumSize())
+                .expireAfterWrite(settings.localExpireAfterWrite())
+                .build());
+    }
+}

@@ -1,0 +1,221 @@
+package io.cachesync.core;
+
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * Snapshots in Redis: versioned writes through {@link VersionedWriteScript}, single and batched reads, and key
+ * scans. Writes of one batch are sent back to back and awaited together: one round trip, however many keys.
+ *
+ * <p>Every call fails fast (never blocks past the configured timeout) when Redis is unreachable.
+ * Thread-safe.
+ */
+public final class RedisSnapshotStore {
+
+    private static final String[] NO_KEYS = new String[0];
+
+    private final RedisConnector connector;
+    private final RedisKeys keys;
+    private final SnapshotCodec codec;
+    private final CacheSyncSettings settings;
+    private final byte[] channel;
+    private final byte[] tombstoneTtl;
+    private final byte[] snapshotTtl;
+
+    RedisSnapshotStore(RedisConnector connector, RedisKeys keys, SnapshotCodec codec, CacheSyncSettings settings) {
+        this.connector = connector;
+        this.keys = keys;
+        this.codec = codec;
+        this.settings = settings;
+        this.channel = ascii(keys.invalidationChannel());
+        this.tombstoneTtl = ascii(Long.toString(settings.tombstoneTtl().toMillis()));
+        this.snapshotTtl = ascii(Long.toString(settings.snapshotTtl().toMillis()));
+    }
+
+    public RedisKeys keys() {
+        return keys;
+    }
+
+    public SnapshotCodec codec() {
+        return codec;
+    }
+
+    /** The key of one row. */
+    public String key(SnapshotSchema schema, Object id) {
+        return keys.key(schema.entityName(), schema.idText(id));
+    }
+
+    /**
+     * Sends every write at once and returns one future per write, in order. No future ever completes
+     * exceptionally: a failure is reported in its {@link WriteOutcome}.
+     */
+    public List<CompletableFuture<WriteOutcome>> write(List<SnapshotWrite> writes) {
+        List<CompletableFuture<WriteOutcome>> outcomes = new ArrayList<>(writes.size());
+        StatefulRedisConnection<String, byte[]> connection = connector.commands();
+        for (SnapshotWrite write : writes) {
+            if (connection == null || !connector.available()) {
+                outcomes.add(CompletableFuture.completedFuture(new WriteOutcome(write.snapshot(), false, -1,
+                        new IllegalStateException("Redis is not connected"))));
+            } else {
+                outcomes.add(send(connection.async(), write));
+            }
+        }
+        return outcomes;
+    }
+
+    /** Writes one snapshot and waits for the answer (at most the configured timeout). */
+    public WriteOutcome writeAndWait(SnapshotWrite write) {
+        return join(write(List.of(write)).get(0));
+    }
+
+    private CompletableFuture<WriteOutcome> send(RedisAsyncCommands<String, byte[]> redis, SnapshotWrite write) {
+        Snapshot snapshot = write.snapshot();
+        String key = keys.key(snapshot.entityName(), snapshot.id().toString());
+        byte[][] args = {
+                codec.encode(snapshot),
+                ascii(Long.toString(snapshot.version())),
+                VersionedWriteScript.modeArgument(write.mode()),
+                write.expected() == null ? new byte[0] : write.expected(),
+                snapshot.tombstone() ? tombstoneTtl : snapshotTtl,
+                ascii(snapshot.schemaFingerprint()),
+                channel,
+                invalidation(write).getBytes(StandardCharsets.UTF_8)
+        };
+        String[] scriptKeys = {key};
+        CompletionStage<List<Object>> reply = redis.<List<Object>>evalsha(VersionedWriteScript.SHA1,
+                        ScriptOutputType.MULTI, scriptKeys, args)
+                .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
+                        ? redis.<List<Object>>eval(VersionedWriteScript.SOURCE_BYTES, ScriptOutputType.MULTI,
+                        scriptKeys, args)
+                        : CompletableFuture.failedFuture(unwrap(e)));
+        return reply.handle((result, failure) -> failure != null
+                        ? new WriteOutcome(snapshot, false, -1, unwrap(failure))
+                        : new WriteOutcome(snapshot, ((Long) result.get(0)) == 1L, (Long) result.get(1), null))
+                .toCompletableFuture();
+    }
+
+    /** The message announcing a write: {@code "<version> <entity> <id>"}, the version prefixed {@code i} for an insert. */
+    static String invalidation(SnapshotWrite write) {
+        Snapshot s = write.snapshot();
+        return (write.mode() == WriteMode.INSERT ? "i" : "") + s.version() + " " + s.entityName() + " " + s.id();
+    }
+
+    /** The bytes under a key, or null when there are none (or they are not a string). */
+    public byte[] read(String key) throws RedisUnavailableException {
+        StatefulRedisConnection<String, byte[]> connection = requireConnection();
+        try {
+            return connection.async().get(key).get(waitMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (unwrap(e).getMessage() != null && unwrap(e).getMessage().startsWith("WRONGTYPE")) {
+                return new byte[0];
+            }
+            throw new RedisUnavailableException("GET " + key, unwrap(e));
+        } catch (TimeoutException e) {
+            throw new RedisUnavailableException("GET " + key, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisUnavailableException("GET " + key, e);
+        }
+    }
+
+    /** The bytes under each key, in order, in one MGET; null where a key holds no string. */
+    public List<byte[]> readAll(List<String> keyList) throws RedisUnavailableException {
+        if (keyList.isEmpty()) {
+            return List.of();
+        }
+        StatefulRedisConnection<String, byte[]> connection = requireConnection();
+        try {
+            List<KeyValue<String, byte[]>> values = connection.async().mget(keyList.toArray(NO_KEYS))
+                    .get(waitMillis() * 4, TimeUnit.MILLISECONDS);
+            List<byte[]> out = new ArrayList<>(values.size());
+            for (KeyValue<String, byte[]> value : values) {
+                out.add(value.getValueOrElse(null));
+            }
+            return out;
+        } catch (ExecutionException e) {
+            throw new RedisUnavailableException("MGET of " + keyList.size() + " keys", unwrap(e));
+        } catch (TimeoutException e) {
+            throw new RedisUnavailableException("MGET of " + keyList.size() + " keys", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisUnavailableException("MGET", e);
+        }
+    }
+
+    /** Calls {@code sink} with every key of the entity, found with {@code SCAN} (never {@code KEYS}). */
+    public void scan(String entityName, int count, Consumer<String> sink) throws RedisUnavailableException {
+        StatefulRedisConnection<String, byte[]> connection = requireConnection();
+        ScanArgs args = ScanArgs.Builder.matches(keys.pattern(entityName)).limit(count);
+        ScanCursor cursor = ScanCursor.INITIAL;
+        try {
+            do {
+                KeyScanCursor<String> page = connection.async().scan(cursor, args)
+                        .get(waitMillis() * 4, TimeUnit.MILLISECONDS);
+                page.getKeys().forEach(sink);
+                cursor = page;
+            } while (!cursor.isFinished());
+        } catch (ExecutionException e) {
+            throw new RedisUnavailableException("SCAN " + keys.pattern(entityName), unwrap(e));
+        } catch (TimeoutException e) {
+            throw new RedisUnavailableException("SCAN " + keys.pattern(entityName), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisUnavailableException("SCAN", e);
+        }
+    }
+
+    public boolean available() {
+        return connector.available();
+    }
+
+    private StatefulRedisConnection<String, byte[]> requireConnection() throws RedisUnavailableException {
+        StatefulRedisConnection<String, byte[]> connection = connector.commands();
+        if (connection == null || !connector.available()) {
+            throw new RedisUnavailableException("Redis is not connected", null);
+        }
+        return connection;
+    }
+
+    long waitMillis() {
+        return settings.redisTimeout().toMillis() + 50;
+    }
+
+    WriteOutcome join(CompletableFuture<WriteOutcome> future) {
+        try {
+            return future.get(waitMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new WriteOutcome(null, false, -1, e);
+        } catch (ExecutionException | TimeoutException e) {
+            return new WriteOutcome(null, false, -1, e);
+        }
+    }
+
+    static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+}

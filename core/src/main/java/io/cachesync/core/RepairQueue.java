@@ -1,0 +1,105 @@
+package io.cachesync.core;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Keys whose push failed, each with the newest snapshot that failed for it, waiting to be pushed again.
+ *
+ * <p>Bounded: when full, a further key is not silently dropped; its entity is marked as needing a full
+ * reconciliation, and the overflow is logged at ERROR once per entity until the mark is cleared.
+ */
+final class RepairQueue {
+
+    private static final Logger log = LoggerFactory.getLogger(RepairQueue.class);
+
+    private final ConcurrentHashMap<String, SnapshotWrite> pending = new ConcurrentHashMap<>();
+    private final Set<String> needsReconciliation = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger size = new AtomicInteger();
+    private final int capacity;
+    private final Runnable onOverflow;
+
+    RepairQueue(int capacity, Runnable onOverflow) {
+        this.capacity = capacity;
+        this.onOverflow = onOverflow;
+    }
+
+    /** Queues a write, keeping only the newest version per key. Returns false if the queue was full. */
+    boolean offer(String key, SnapshotWrite write) {
+        boolean[] added = {false};
+        boolean[] full = {false};
+        pending.compute(key, (k, old) -> {
+            if (old != null) {
+                return old.snapshot().version() >= write.snapshot().version() ? old : asNewer(write);
+            }
+            if (size.get() >= capacity) {
+                full[0] = true;
+                return null;
+            }
+            size.incrementAndGet();
+            added[0] = true;
+            return asNewer(write);
+        });
+        if (full[0]) {
+            String entity = write.snapshot().entityName();
+            if (needsReconciliation.add(entity)) {
+                log.error("cachesync repair queue is full ({} keys): {}#{} v{} was not queued; every {} key is now "
+                                + "marked for a full reconciliation (run the Reconciler for {})", capacity, entity,
+                        write.snapshot().id(), write.snapshot().version(), entity, entity);
+            }
+            onOverflow.run();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * A queued write replays as a versioned write, except a queued insert, which must still be able to replace
+     * a tombstone of an earlier row with the same id.
+     */
+    private static SnapshotWrite asNewer(SnapshotWrite write) {
+        return write.mode() == WriteMode.UNCHANGED_SINCE_READ ? SnapshotWrite.newer(write.snapshot()) : write;
+    }
+
+    /** Up to {@code max} queued writes, still queued until {@link #done} removes them. */
+    List<Map.Entry<String, SnapshotWrite>> peek(int max) {
+        List<Map.Entry<String, SnapshotWrite>> batch = new ArrayList<>(Math.min(max, size.get()));
+        for (Map.Entry<String, SnapshotWrite> entry : pending.entrySet()) {
+            if (batch.size() >= max) {
+                break;
+            }
+            batch.add(Map.entry(entry.getKey(), entry.getValue()));
+        }
+        return batch;
+    }
+
+    /** Removes a key if it still holds the write that was pushed (a newer failure stays queued). */
+    void done(String key, SnapshotWrite pushed) {
+        if (pending.remove(key, pushed)) {
+            size.decrementAndGet();
+        }
+    }
+
+    int size() {
+        return size.get();
+    }
+
+    Set<String> entitiesNeedingReconciliation() {
+        return Set.copyOf(needsReconciliation);
+    }
+
+    void reconciled(String entityName) {
+        needsReconciliation.remove(entityName);
+    }
+
+    List<SnapshotWrite> snapshotOfPending() {
+        return new ArrayList<>(pending.values());
+    }
+}

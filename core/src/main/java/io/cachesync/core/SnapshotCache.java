@@ -1,0 +1,330 @@
+package io.cachesync.core;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The two-tier snapshot cache: the entry point an ORM integration drives.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>{@link #publish} is for committed changes only. It updates this node's local tier at once, sends every
+ *   snapshot of the transaction to Redis in one round trip, and never throws: a write that fails is logged with
+ *   entity, id, version and cause and queued for repair, retried with backoff until Redis takes it.</li>
+ *   <li>No version in Redis ever goes backwards: every write goes through the versioned-write script.</li>
+ *   <li>{@link #read} serves the local tier, then Redis, then the loader (the database), and fills the tiers
+ *   with versioned writes, so a slow reader never replaces a newer snapshot. Undecodable bytes are a miss,
+ *   counted, logged once per key and overwritten.</li>
+ *   <li>{@link #close} releases every thread and connection it opened; keys still pending are logged.</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class SnapshotCache implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SnapshotCache.class);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+    private static final int REPAIR_BATCH = 500;
+
+    private final CacheSyncSettings settings;
+    private final RedisKeys keys;
+    private final SnapshotCodec codec = new SnapshotCodec();
+    private final Map<String, SnapshotSchema> schemas = new ConcurrentHashMap<>();
+    private final LocalTier local;
+    private final CacheSyncMetrics metrics;
+    private final RepairQueue repairs;
+    private final ScheduledExecutorService scheduler;
+    private final RedisConnector connector;
+    private final RedisSnapshotStore store;
+    private final InvalidationSubscriber invalidations;
+    private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean repairScheduled = new AtomicBoolean();
+    private volatile long repairDelayMillis = 50;
+    private volatile ScheduledFuture<?> repairTask;
+    private volatile boolean closed;
+
+    public SnapshotCache(CacheSyncSettings settings, MeterRegistry registry) {
+        this.settings = settings;
+        this.keys = new RedisKeys(settings.keyPrefix());
+        this.local = new LocalTier(settings);
+        this.repairs = new RepairQueue(settings.repairMaxPending(), () -> metricsOverflow());
+        this.metrics = new CacheSyncMetrics(registry, settings.keyPrefix(), repairs::size);
+        int instance = INSTANCES.incrementAndGet();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "cachesync-" + instance + "-repair");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.invalidations = new InvalidationSubscriber(local, keys.invalidationChannel(), schemas, metrics);
+        this.connector = new RedisConnector(settings, scheduler, this::scheduleRepair, invalidations::attach,
+                invalidations::channelLost);
+        this.store = new RedisSnapshotStore(connector, keys, codec, settings);
+        connector.start();
+    }
+
+    private void metricsOverflow() {
+        if (metrics != null) {
+            metrics.repairOverflows.increment();
+        }
+    }
+
+    /** Makes an entity known, so that invalidations for it can be parsed. Call once per entity at startup. */
+    public void register(SnapshotSchema schema) {
+        schemas.put(schema.entityName(), schema);
+    }
+
+    public CacheSyncSettings settings() {
+        return settings;
+    }
+
+    /** The Redis store, for batched reads, scans and repairs. */
+    public RedisSnapshotStore store() {
+        return store;
+    }
+
+    /**
+     * Publishes the snapshots of one committed transaction: local tier first (read-your-writes), then Redis in
+     * one round trip. In {@link CacheSyncSettings.PushMode#SYNC} mode it returns when Redis has answered for
+     * every key or the timeout has passed; failed keys are queued for repair either way. Never throws.
+     */
+    public CompletableFuture<Void> publish(List<SnapshotWrite> writes) {
+        if (writes.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        for (SnapshotWrite write : writes) {
+            local.commit(write.snapshot(), write.mode() == WriteMode.INSERT);
+        }
+        List<CompletableFuture<WriteOutcome>> outcomes = store.write(writes);
+        CompletableFuture<?>[] handled = new CompletableFuture<?>[outcomes.size()];
+        for (int i = 0; i < outcomes.size(); i++) {
+            SnapshotWrite write = writes.get(i);
+            handled[i] = outcomes.get(i).thenAccept(outcome -> afterPush(write, outcome));
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(handled);
+        if (settings.pushMode() == CacheSyncSettings.PushMode.SYNC) {
+            try {
+                all.get(store.waitMillis() * 2, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                // Every outcome handler queues its own failure; nothing more to do here.
+                log.debug("cachesync push of {} keys did not finish in time: {}", writes.size(), e.toString());
+            }
+        }
+        return all;
+    }
+
+    private void afterPush(SnapshotWrite write, WriteOutcome outcome) {
+        Snapshot s = write.snapshot();
+        if (outcome.written()) {
+            metrics.pushesWritten.increment();
+        } else if (outcome.refused()) {
+            metrics.pushesRefused.increment();
+            // Redis holds a newer version than ours: our local copy is not the newest either.
+            local.demote(s.entityName(), s.id(), outcome.storedVersion());
+            log.debug("cachesync push of {}#{} v{} refused: Redis holds v{}", s.entityName(), s.id(), s.version(),
+                    outcome.storedVersion());
+        } else {
+            metrics.pushesFailed.increment();
+            local.demote(s.entityName(), s.id(), s.version());
+            String key = store.key(schemaOrSelf(s), s.id());
+            boolean queued = repairs.offer(key, write);
+            log.warn("cachesync push failed for {}#{} v{}: {}; {}", s.entityName(), s.id(), s.version(),
+                    describe(outcome.failure()), queued ? "queued for repair (" + repairs.size() + " pending)"
+                            : "repair queue full, entity marked for reconciliation");
+            scheduleRepair();
+        }
+    }
+
+    private SnapshotSchema schemaOrSelf(Snapshot s) {
+        SnapshotSchema schema = schemas.get(s.entityName());
+        if (schema == null) {
+            throw new IllegalStateException("entity " + s.entityName() + " was never registered");
+        }
+        return schema;
+    }
+
+    /**
+     * Reads a row through the tiers: local, Redis, then {@code loader}. The result is never older than a
+     * version this node has already served or committed. Never throws for cache trouble: with Redis down it
+     * reads the database.
+     */
+    public Optional<Snapshot> read(SnapshotSchema schema, Object id, SnapshotLoader loader) {
+        String entity = schema.entityName();
+        Snapshot cached = local.get(entity, id);
+        if (cached != null) {
+            metrics.localHits.increment();
+            return cached.tombstone() ? Optional.empty() : Optional.of(cached);
+        }
+        metrics.localMisses.increment();
+        long epoch = local.epoch();
+        String key = store.key(schema, id);
+        byte[] bytes = null;
+        boolean redisUp = store.available();
+        if (redisUp) {
+            try {
+                bytes = store.read(key);
+            } catch (RedisUnavailableException e) {
+                redisUp = false;
+                log.debug("cachesync read of {} fell back to the database: {}", key, e.getMessage());
+            }
+        }
+        if (bytes != null) {
+            DecodeResult decoded = codec.decode(schema, id, bytes);
+            if (decoded instanceof DecodeResult.Decoded d) {
+                metrics.redisHits.increment();
+                local.fill(d.snapshot(), epoch);
+                return d.snapshot().tombstone() ? Optional.empty() : Optional.of(d.snapshot());
+            }
+            DecodeResult.Undecodable bad = (DecodeResult.Undecodable) decoded;
+            if (!bad.schemaMismatch()) {
+                metrics.corrupt.increment();
+                if (corruptKeysLogged.add(key)) {
+                    log.warn("cachesync found undecodable bytes under {} ({}); treated as a miss and overwritten "
+                            + "from the database", key, bad.reason());
+                }
+            }
+        }
+        metrics.redisMisses.increment();
+        metrics.databaseLoads.increment();
+        Optional<Snapshot> loaded = loader.load(id);
+        if (loaded.isEmpty()) {
+            return loaded;
+        }
+        Snapshot fresh = loaded.get();
+        if (redisUp) {
+            SnapshotWrite fill = bytes == null ? SnapshotWrite.newer(fresh) : SnapshotWrite.unchangedSince(fresh, bytes);
+            WriteOutcome outcome = store.writeAndWait(fill);
+            if (outcome.written()) {
+                metrics.fillsWritten.increment();
+                if (bytes != null) {
+                    corruptKeysLogged.remove(key);
+                }
+            } else if (outcome.refused()) {
+                metrics.fillsRefused.increment();
+                // Someone wrote a newer version since we looked: do not keep ours locally.
+                local.demote(entity, id, outcome.storedVersion());
+                return loaded;
+            }
+        }
+        local.fill(fresh, epoch);
+        return loaded;
+    }
+
+    /** What Redis holds for a row right now (a tombstone included), bypassing the local tier. */
+    public Optional<Snapshot> redisSnapshot(SnapshotSchema schema, Object id) throws RedisUnavailableException {
+        byte[] bytes = store.read(store.key(schema, id));
+        if (bytes == null) {
+            return Optional.empty();
+        }
+        DecodeResult decoded = codec.decode(schema, id, bytes);
+        return decoded instanceof DecodeResult.Decoded d ? Optional.of(d.snapshot()) : Optional.empty();
+    }
+
+    /** The version this node's local tier knows for a row (a floor or a snapshot), or -1. */
+    public long localVersion(SnapshotSchema schema, Object id) {
+        return local.knownVersion(schema.entityName(), id);
+    }
+
+    /** True while this node serves from its local tier (the invalidation channel is live). */
+    public boolean localTierServing() {
+        return !local.bypassed();
+    }
+
+    /** Number of keys whose push failed and that wait for a retry. */
+    public int pendingRepairs() {
+        return repairs.size();
+    }
+
+    /** Entities whose failed keys overflowed the repair queue: run the Reconciler on them. */
+    public Set<String> entitiesNeedingReconciliation() {
+        return repairs.entitiesNeedingReconciliation();
+    }
+
+    /** Clears the overflow mark of an entity, once a reconciliation has covered it. */
+    public void markReconciled(String entityName) {
+        repairs.reconciled(entityName);
+    }
+
+    private void scheduleRepair() {
+        if (closed || repairs.size() == 0 || !repairScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        repairTask = scheduler.schedule(this::retryPending, repairDelayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void retryPending() {
+        repairScheduled.set(false);
+        if (closed) {
+            return;
+        }
+        boolean progress = false;
+        if (store.available()) {
+            List<Map.Entry<String, SnapshotWrite>> batch = repairs.peek(REPAIR_BATCH);
+            List<SnapshotWrite> writes = new ArrayList<>(batch.size());
+            batch.forEach(entry -> writes.add(entry.getValue()));
+            List<CompletableFuture<WriteOutcome>> outcomes = store.write(writes);
+            for (int i = 0; i < batch.size(); i++) {
+                WriteOutcome outcome = store.join(outcomes.get(i));
+                if (!outcome.failed()) {
+                    repairs.done(batch.get(i).getKey(), batch.get(i).getValue());
+                    progress = true;
+                    Snapshot s = writes.get(i).snapshot();
+                    log.info("cachesync repaired {}#{} v{} ({})", s.entityName(), s.id(), s.version(),
+                            outcome.written() ? "written" : "Redis already held v" + outcome.storedVersion());
+                }
+            }
+        }
+        repairDelayMillis = progress ? 50 : Math.min(repairDelayMillis * 2, settings.repairMaxBackoff().toMillis());
+        scheduleRepair();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ScheduledFuture<?> task = repairTask;
+        if (task != null) {
+            task.cancel(false);
+        }
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<SnapshotWrite> left = repairs.snapshotOfPending();
+        if (!left.isEmpty()) {
+            StringBuilder keysLeft = new StringBuilder();
+            for (int i = 0; i < Math.min(left.size(), 20); i++) {
+                Snapshot s = left.get(i).snapshot();
+                keysLeft.append(i == 0 ? "" : ", ").append(s.entityName()).append('#').append(s.id())
+                        .append(" v").append(s.version());
+            }
+            log.warn("cachesync closed with {} keys never pushed to Redis ({}{}); run the Reconciler to repair them",
+                    left.size(), keysLeft, left.size() > 20 ? ", …" : "");
+        }
+        connector.close();
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable cause = RedisSnapshotStore.unwrap(failure);
+        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    }
+}

@@ -1,0 +1,108 @@
+package io.cachesync.hibernate;
+
+import io.cachesync.core.CacheSyncSettings;
+import io.cachesync.core.RedisUnavailableException;
+import io.cachesync.core.Snapshot;
+import io.cachesync.core.SnapshotCache;
+import jakarta.persistence.EntityManagerFactory;
+import org.hibernate.SessionFactory;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The runtime handle of cachesync for one SessionFactory.
+ *
+ * <p>{@link #find} reads through the local tier, Redis and the database and never returns an uncommitted state
+ * or a version older than one this node has already seen; Redis trouble makes it read the database, never throw.
+ * {@link #snapshot} shows exactly what Redis holds. Thread-safe; obtain it with {@link #of(SessionFactory)}.
+ */
+public final class CacheSync {
+
+    private final CacheSyncRuntime runtime;
+
+    private CacheSync(CacheSyncRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /**
+     * The handle for a SessionFactory built with {@code cachesync.redis.uri}.
+     *
+     * @throws IllegalStateException if cachesync is not switched on for it
+     */
+    public static CacheSync of(SessionFactory sessionFactory) {
+        CacheSyncRuntime runtime = CacheSyncIntegrator.RUNTIMES.get(sessionFactory);
+        if (runtime == null) {
+            SessionFactory unwrapped = sessionFactory.unwrap(SessionFactory.class);
+            runtime = CacheSyncIntegrator.RUNTIMES.get(unwrapped);
+        }
+        if (runtime == null) {
+            throw new IllegalStateException("cachesync is not switched on for this SessionFactory (or it is closed): "
+                    + "set " + CacheSyncSettings.REDIS_URI + " in hibernate.properties");
+        }
+        return new CacheSync(runtime);
+    }
+
+    /** The handle for a Jakarta Persistence EntityManagerFactory backed by Hibernate. */
+    public static CacheSync of(EntityManagerFactory entityManagerFactory) {
+        return of(entityManagerFactory.unwrap(SessionFactory.class));
+    }
+
+    /**
+     * The row as a detached instance: from the local tier, else Redis, else the database (then cached). A to-one
+     * association comes back as a detached reference holding only the target's id; collections and embeddables
+     * are not cached and come back as the entity's constructor leaves them.
+     *
+     * @return empty when the row does not exist (or was deleted)
+     * @throws IllegalArgumentException if {@code type} is not an entity that extends {@link VersionedEntity}
+     */
+    public <T> Optional<T> find(Class<T> type, Object id) {
+        SyncedEntity entity = runtime.entity(type);
+        return runtime.cache().read(entity.schema(), id, rowId -> runtime.load(entity, rowId))
+                .map(snapshot -> type.cast(entity.materialize(snapshot)));
+    }
+
+    /**
+     * What Redis holds for a row right now, bypassing the local tier: a snapshot, a tombstone
+     * ({@link Snapshot#tombstone()}), or empty when the key is absent or its bytes do not decode.
+     *
+     * @throws RedisUnavailableException if Redis does not answer within the configured timeout
+     */
+    public Optional<Snapshot> snapshot(Class<?> type, Object id) {
+        SyncedEntity entity = runtime.entity(type);
+        return runtime.cache().redisSnapshot(entity.schema(), id);
+    }
+
+    /** The Redis key of a row, e.g. {@code cachesync:Account:42}. */
+    public String key(Class<?> type, Object id) {
+        return runtime.cache().store().key(runtime.entity(type).schema(), id);
+    }
+
+    /** Keys whose push failed and that wait for a retry. */
+    public int pendingRepairs() {
+        return runtime.cache().pendingRepairs();
+    }
+
+    /** Entities whose failed keys overflowed the repair queue, to be reconciled in full. */
+    public Set<String> entitiesNeedingReconciliation() {
+        return runtime.cache().entitiesNeedingReconciliation();
+    }
+
+    /** True while this node serves reads from its local tier (its invalidation channel is live). */
+    public boolean localTierServing() {
+        return runtime.cache().localTierServing();
+    }
+
+    /** The settings in force. */
+    public CacheSyncSettings settings() {
+        return runtime.settings();
+    }
+
+    SnapshotCache cache() {
+        return runtime.cache();
+    }
+
+    CacheSyncRuntime runtime() {
+        return runtime;
+    }
+}

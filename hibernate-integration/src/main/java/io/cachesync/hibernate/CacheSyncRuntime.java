@@ -1,0 +1,143 @@
+package io.cachesync.hibernate;
+
+import io.cachesync.core.CacheSyncSettings;
+import io.cachesync.core.Snapshot;
+import io.cachesync.core.SnapshotCache;
+import io.cachesync.core.SnapshotWrite;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.hibernate.StatelessSession;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.persister.entity.EntityPersister;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * cachesync's state for one SessionFactory: the synced entities, the snapshot cache and the per-session
+ * transaction buffers. Created when the integrator runs; started once Hibernate's metamodel exists.
+ */
+final class CacheSyncRuntime implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CacheSyncRuntime.class);
+
+    private final CacheSyncSettings settings;
+    private final MeterRegistry registry;
+    private final Map<SharedSessionContractImplementor, TransactionSnapshots> transactions = new ConcurrentHashMap<>();
+    private volatile Map<String, SyncedEntity> byName = Map.of();
+    private volatile Map<String, SyncedEntity> byHibernateName = Map.of();
+    private volatile Map<Class<?>, SyncedEntity> byClass = Map.of();
+    private volatile SessionFactoryImplementor factory;
+    private volatile SnapshotCache cache;
+
+    CacheSyncRuntime(CacheSyncSettings settings, MeterRegistry registry) {
+        this.settings = settings;
+        this.registry = registry;
+    }
+
+    void start(SessionFactoryImplementor sessionFactory) {
+        this.factory = sessionFactory;
+        Map<String, SyncedEntity> names = new HashMap<>();
+        Map<String, SyncedEntity> hibernateNames = new HashMap<>();
+        Map<Class<?>, SyncedEntity> classes = new HashMap<>();
+        sessionFactory.getMappingMetamodel().forEachEntityDescriptor(persister -> {
+            if (SyncedEntity.isSynced(persister)) {
+                SyncedEntity entity = new SyncedEntity(persister, sessionFactory);
+                names.put(entity.entityName(), entity);
+                hibernateNames.put(entity.hibernateName(), entity);
+                classes.put(entity.mappedClass(), entity);
+            }
+        });
+        this.byName = Map.copyOf(names);
+        this.byHibernateName = Map.copyOf(hibernateNames);
+        this.byClass = Map.copyOf(classes);
+        SnapshotCache started = new SnapshotCache(settings, registry);
+        names.values().forEach(entity -> started.register(entity.schema()));
+        this.cache = started;
+        log.info("cachesync on: {} entities synced to Redis at {} under prefix '{}' ({} push)", names.size(),
+                settings.redisUriForLogs(), settings.keyPrefix(), settings.pushMode().name().toLowerCase());
+    }
+
+    CacheSyncSettings settings() {
+        return settings;
+    }
+
+    SnapshotCache cache() {
+        SnapshotCache c = cache;
+        if (c == null) {
+            throw new IllegalStateException("cachesync has not started: the SessionFactory is not built yet");
+        }
+        return c;
+    }
+
+    SessionFactoryImplementor factory() {
+        return factory;
+    }
+
+    SyncedEntity entity(EntityPersister persister) {
+        return byHibernateName.get(persister.getEntityName());
+    }
+
+    /** By JPA entity name ({@code Account}) or Hibernate's (the class name); null if not synced. */
+    SyncedEntity entity(String entityName) {
+        SyncedEntity entity = byName.get(entityName);
+        return entity != null ? entity : byHibernateName.get(entityName);
+    }
+
+    SyncedEntity entity(Class<?> type) {
+        SyncedEntity entity = byClass.get(type);
+        if (entity == null) {
+            throw new IllegalArgumentException(type.getName() + " is not synced by cachesync: it must be an "
+                    + "entity that extends " + VersionedEntity.class.getName());
+        }
+        return entity;
+    }
+
+    Map<String, SyncedEntity> entities() {
+        return byName;
+    }
+
+    TransactionSnapshots transaction(SharedSessionContractImplementor session) {
+        TransactionSnapshots buffer = transactions.get(session);
+        if (buffer == null) {
+            buffer = new TransactionSnapshots(this, session);
+            transactions.put(session, buffer);
+            session.getEventListenerManager().addListener(buffer);
+        }
+        return buffer;
+    }
+
+    void forget(SharedSessionContractImplementor session) {
+        transactions.remove(session);
+    }
+
+    void publish(List<SnapshotWrite> writes) {
+        SnapshotCache c = cache;
+        if (c != null) {
+            c.publish(writes);
+        }
+    }
+
+    /** Loads a row's committed state straight from the database. */
+    Optional<Snapshot> load(SyncedEntity entity, Object id) {
+        try (StatelessSession session = factory.openStatelessSession()) {
+            Object row = session.get(entity.hibernateName(), id);
+            return row == null ? Optional.empty() : Optional.of(entity.snapshotOf(row));
+        }
+    }
+
+    @Override
+    public void close() {
+        SnapshotCache c = cache;
+        cache = null;
+        if (c != null) {
+            c.close();
+        }
+        transactions.clear();
+    }
+}

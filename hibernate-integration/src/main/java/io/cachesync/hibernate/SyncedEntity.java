@@ -1,0 +1,188 @@
+package io.cachesync.hibernate;
+
+import io.cachesync.core.Snapshot;
+import io.cachesync.core.SnapshotSchema;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.persister.entity.EntityPersister;
+import org.hibernate.type.EntityType;
+import org.hibernate.type.Type;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How one entity type maps to snapshots: which persistent properties a snapshot holds (basic values, and
+ * to-one associations as the target's id; collections and embeddables are left out), and how to turn a
+ * persister's state array into a snapshot and a snapshot back into a detached instance.
+ * Built once per entity at startup; immutable and thread-safe afterwards.
+ */
+final class SyncedEntity {
+
+    private final EntityPersister persister;
+    private final SessionFactoryImplementor factory;
+    private final SnapshotSchema schema;
+    private final int versionIndex;
+    private final int lastUpdatedIndex;
+    /** State-array positions of the properties a snapshot holds, in schema order. */
+    private final int[] positions;
+    /** For to-one properties, the target's persister (to build a reference); null for basic values. */
+    private final EntityPersister[] targets;
+
+    SyncedEntity(EntityPersister persister, SessionFactoryImplementor factory) {
+        this.persister = persister;
+        this.factory = factory;
+        this.versionIndex = persister.getVersionPropertyIndex();
+        String[] names = persister.getPropertyNames();
+        Type[] types = persister.getPropertyTypes();
+        int lastUpdated = -1;
+        List<String> schemaNames = new ArrayList<>();
+        List<Class<?>> schemaTypes = new ArrayList<>();
+        List<Integer> schemaPositions = new ArrayList<>();
+        List<EntityPersister> schemaTargets = new ArrayList<>();
+        for (int i = 0; i < names.length; i++) {
+            if (i == versionIndex) {
+                continue;
+            }
+            if (names[i].equals("lastUpdated")) {
+                lastUpdated = i;
+                continue;
+            }
+            Type type = types[i];
+            if (type.isCollectionType() || type.isComponentType() || type.isAnyType()) {
+                continue;
+            }
+            if (type.isEntityType()) {
+                EntityPersister target = factory.getMappingMetamodel()
+                        .getEntityDescriptor(((EntityType) type).getAssociatedEntityName());
+                schemaTargets.add(target);
+                schemaTypes.add(boxed(target.getIdentifierType().getReturnedClass()));
+            } else {
+                schemaTargets.add(null);
+                schemaTypes.add(boxed(type.getReturnedClass()));
+            }
+            schemaNames.add(names[i]);
+            schemaPositions.add(i);
+        }
+        this.lastUpdatedIndex = lastUpdated;
+        this.positions = schemaPositions.stream().mapToInt(Integer::intValue).toArray();
+        this.targets = schemaTargets.toArray(new EntityPersister[0]);
+        this.schema = new SnapshotSchema(persister.getJpaEntityName(),
+                boxed(persister.getIdentifierType().getReturnedClass()), schemaNames, schemaTypes);
+    }
+
+    static boolean isSynced(EntityPersister persister) {
+        return VersionedEntity.class.isAssignableFrom(persister.getMappedClass()) && persister.isVersioned();
+    }
+
+    SnapshotSchema schema() {
+        return schema;
+    }
+
+    /** The JPA entity name ({@code @Entity(name)}, by default the simple class name): the one in Redis keys. */
+    String entityName() {
+        return schema.entityName();
+    }
+
+    /** Hibernate's own name for the entity (the class name), which its sessions expect. */
+    String hibernateName() {
+        return persister.getEntityName();
+    }
+
+    Class<?> mappedClass() {
+        return persister.getMappedClass();
+    }
+
+    EntityPersister persister() {
+        return persister;
+    }
+
+    /** The snapshot of a row from a state array in the persister's property order (as events carry it). */
+    Snapshot snapshot(Object id, Object[] state) {
+        return Snapshot.of(schema, id, version(state), lastUpdated(state), stateOf(state));
+    }
+
+    /** The tombstone for a row deleted with the given last state. */
+    Snapshot tombstone(Object id, Object[] deletedState) {
+        return Snapshot.tombstone(schema, id, version(deletedState), Instant.now());
+    }
+
+    /** The snapshot of a loaded (managed or detached) instance. */
+    Snapshot snapshotOf(Object entity) {
+        return snapshot(persister.getIdentifier(entity), persister.getValues(entity));
+    }
+
+    private Map<String, Object> stateOf(Object[] state) {
+        Map<String, Object> values = new LinkedHashMap<>(positions.length * 2);
+        List<String> names = schema.propertyNames();
+        for (int p = 0; p < positions.length; p++) {
+            Object value = state[positions[p]];
+            if (targets[p] != null && value != null) {
+                // a reference, possibly an uninitialized proxy: its id without loading it
+                value = factory.getPersistenceUnitUtil().getIdentifier(value);
+            }
+            values.put(names.get(p), value);
+        }
+        return values;
+    }
+
+    private long version(Object[] state) {
+        Object version = state[versionIndex];
+        return version == null ? 0 : ((Number) version).longValue();
+    }
+
+    private Instant lastUpdated(Object[] state) {
+        return lastUpdatedIndex < 0 ? null : (Instant) state[lastUpdatedIndex];
+    }
+
+    /**
+     * A new detached instance holding the snapshot's state. A to-one association comes back as a detached
+     * reference that holds only the target's id.
+     */
+    Object materialize(Snapshot snapshot) {
+        Object entity = persister.instantiate(snapshot.id(), null);
+        persister.setValue(entity, versionIndex, snapshot.version());
+        if (lastUpdatedIndex >= 0) {
+            persister.setValue(entity, lastUpdatedIndex, snapshot.lastUpdated());
+        }
+        int p = 0;
+        for (Object value : snapshot.state().values()) {
+            if (targets[p] != null && value != null) {
+                value = targets[p].instantiate(value, null);
+            }
+            persister.setValue(entity, positions[p], value);
+            p++;
+        }
+        return entity;
+    }
+
+    private static Class<?> boxed(Class<?> type) {
+        if (!type.isPrimitive()) {
+            return type;
+        }
+        if (type == long.class) {
+            return Long.class;
+        }
+        if (type == int.class) {
+            return Integer.class;
+        }
+        if (type == boolean.class) {
+            return Boolean.class;
+        }
+        if (type == double.class) {
+            return Double.class;
+        }
+        if (type == float.class) {
+            return Float.class;
+        }
+        if (type == short.class) {
+            return Short.class;
+        }
+        if (type == byte.class) {
+            return Byte.class;
+        }
+        return Character.class;
+    }
+}

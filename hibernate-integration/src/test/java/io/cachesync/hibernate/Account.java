@@ -1,0 +1,60 @@
+package io.cachesync.hibernate;
+
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.math.BigDecimal;
+
+@Entity(name = "Account")
+@Table(name = "account")
+public class Account extends VersionedEntity {
+
+    public enum Status { OPEN, FROZEN, CLOSED }
+
+    @Id
+    private Long id;
+    private String owner;
+    private BigDecimal balance;
+    @Enumerated(EnumType.STRING)
+    private Status status = Status.OPEN;
+
+    protected Account() {
+    }
+
+    public Account(long id, String owner, BigDecimal balance) {
+        this.id = id;
+        this.owner = owner;
+        this.balance = balance;
+    }
+
+    public Long getId() {
+        return id;
+    }
+
+    public String getOwner() {
+        return owner;
+    }
+
+    public void setOwner(String owner) {
+        this.owner = owner;
+    }
+
+    public BigDecimal getBalance() {
+        return balance;
+    }
+
+    public void setBalance(BigDecimal balance) {
+        this.balance = balance;
+    }
+
+    public Status getStatus() {
+        return status;
+    }
+
+    public void setStatus(Status status) {
+        this.status = status;
+    }
+}
