@@ -12,6 +12,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +57,10 @@ final class RedisConnector implements AutoCloseable {
         this.onCommandsConnected = onCommandsConnected;
         this.onPubSubConnected = onPubSubConnected;
         this.onPubSubLost = onPubSubLost;
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), settings.repairMaxBackoff(), 2,
+                        TimeUnit.MILLISECONDS))
+                .build();
         this.client = RedisClient.create(resources, settings.redisUri());
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)

@@ -47,6 +47,20 @@ public final class LocalRedisServer implements AutoCloseable {
         return server;
     }
 
+    /** Starts a server on the given port (e.g. one that an application was told about before Redis came up). */
+    public static LocalRedisServer startOn(int port, String... extraArgs) throws IOException {
+        Binary found = findBinary();
+        LocalRedisServer server = new LocalRedisServer(found.path, found.source, List.of(extraArgs));
+        server.port = port;
+        server.launch();
+        return server;
+    }
+
+    /** A loopback port that nothing listens on right now. */
+    public static int unusedPort() throws IOException {
+        return freePort();
+    }
+
     private record Binary(Path path, String source) {
     }
 

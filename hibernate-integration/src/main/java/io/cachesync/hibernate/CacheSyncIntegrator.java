@@ -40,7 +40,7 @@ public final class CacheSyncIntegrator implements Integrator {
         CacheSyncSettings settings = CacheSyncSettings.fromProperties(properties);
         Object registry = properties.get(METER_REGISTRY);
         if (registry != null && !(registry instanceof MeterRegistry)) {
-            throw new io.cachesync.core.InvalidSettingException(METER_REGISTRY, registry.getClass().getName(),
+            throw new io.cachesync.core.InvalidSettingException(METER_REGISTRY, registry,
                     "must be a io.micrometer.core.instrument.MeterRegistry instance");
         }
         CacheSyncRuntime runtime = new CacheSyncRuntime(settings,
