@@ -130,6 +130,12 @@ final class LocalTier {
         byEntity.values().forEach(Cache::invalidateAll);
     }
 
+    /** Drops every entry; fills that started before are refused. */
+    void clear() {
+        epoch.incrementAndGet();
+        byEntity.values().forEach(Cache::invalidateAll);
+    }
+
     /** Serves again, from empty. */
     void resume() {
         epoch.incrementAndGet();

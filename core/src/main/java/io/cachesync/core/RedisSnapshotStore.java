@@ -96,7 +96,8 @@ public final class RedisSnapshotStore {
                 snapshot.tombstone() ? tombstoneTtl : snapshotTtl,
                 ascii(snapshot.schemaFingerprint()),
                 channel,
-                invalidation(write).getBytes(StandardCharsets.UTF_8)
+                invalidation(write).getBytes(StandardCharsets.UTF_8),
+                ascii(Long.toString(SnapshotCodec.micros(write.insertedAt())))
         };
         String[] scriptKeys = {key};
         CompletionStage<List<Object>> reply = redis.<List<Object>>evalsha(VersionedWriteScript.SHA1,

@@ -64,7 +64,7 @@ final class RepairQueue {
      * A queued write replays as a versioned write, except a queued insert, which must still be able to replace
      * a tombstone of an earlier row with the same id.
      */
-    private static SnapshotWrite asNewer(SnapshotWrite write) {
+    private static SnapshotWrite asNewer(SnapshotWrite write) { // an insert keeps its insertedAt
         return write.mode() == WriteMode.UNCHANGED_SINCE_READ ? SnapshotWrite.newer(write.snapshot()) : write;
     }
 

@@ -39,6 +39,8 @@ public final class SnapshotCache implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SnapshotCache.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final int REPAIR_BATCH = 500;
+    private static final int MAX_CORRUPT_KEYS_LOGGED = 10_000;
+    private static final String MORE_CORRUPT_KEYS = "";
 
     private final CacheSyncSettings settings;
     private final RedisKeys keys;
@@ -134,8 +136,10 @@ public final class SnapshotCache implements AutoCloseable {
             metrics.pushesWritten.increment();
         } else if (outcome.refused()) {
             metrics.pushesRefused.increment();
-            // Redis holds a newer version than ours: our local copy is not the newest either.
-            local.demote(s.entityName(), s.id(), outcome.storedVersion());
+            if (outcome.storedVersion() > s.version() || write.mode() == WriteMode.INSERT) {
+                // Redis holds a newer version than ours: our local copy is not the newest either.
+                local.demote(s.entityName(), s.id(), outcome.storedVersion());
+            }
             log.debug("cachesync push of {}#{} v{} refused: Redis holds v{}", s.entityName(), s.id(), s.version(),
                     outcome.storedVersion());
         } else {
@@ -193,10 +197,7 @@ public final class SnapshotCache implements AutoCloseable {
             DecodeResult.Undecodable bad = (DecodeResult.Undecodable) decoded;
             if (!bad.schemaMismatch()) {
                 metrics.corrupt.increment();
-                if (corruptKeysLogged.add(key)) {
-                    log.warn("cachesync found undecodable bytes under {} ({}); treated as a miss and overwritten "
-                            + "from the database", key, bad.reason());
-                }
+                logCorruptOnce(key, bad.reason());
             }
         }
         metrics.redisMisses.increment();
@@ -211,9 +212,6 @@ public final class SnapshotCache implements AutoCloseable {
             WriteOutcome outcome = store.writeAndWait(fill);
             if (outcome.written()) {
                 metrics.fillsWritten.increment();
-                if (bytes != null) {
-                    corruptKeysLogged.remove(key);
-                }
             } else if (outcome.refused()) {
                 metrics.fillsRefused.increment();
                 // Someone wrote a newer version since we looked: do not keep ours locally.
@@ -225,6 +223,19 @@ public final class SnapshotCache implements AutoCloseable {
         return loaded;
     }
 
+    /** One WARN per key for the life of the cache, for at most a bounded number of keys: never a log flood. */
+    private void logCorruptOnce(String key, String reason) {
+        if (corruptKeysLogged.size() < MAX_CORRUPT_KEYS_LOGGED) {
+            if (corruptKeysLogged.add(key)) {
+                log.warn("cachesync found undecodable bytes under {} ({}); treated as a miss and overwritten "
+                        + "from the database", key, reason);
+            }
+        } else if (corruptKeysLogged.add(MORE_CORRUPT_KEYS)) {
+            log.warn("cachesync found undecodable bytes under more than {} keys; further ones are counted in {} "
+                    + "but not logged", MAX_CORRUPT_KEYS_LOGGED, CacheSyncMetrics.CORRUPT);
+        }
+    }
+
     /** What Redis holds for a row right now (a tombstone included), bypassing the local tier. */
     public Optional<Snapshot> redisSnapshot(SnapshotSchema schema, Object id) throws RedisUnavailableException {
         byte[] bytes = store.read(store.key(schema, id));
@@ -233,6 +244,29 @@ public final class SnapshotCache implements AutoCloseable {
         }
         DecodeResult decoded = codec.decode(schema, id, bytes);
         return decoded instanceof DecodeResult.Decoded d ? Optional.of(d.snapshot()) : Optional.empty();
+    }
+
+    /** What this node's local tier would serve for a row right now (a tombstone included), for diagnostics. */
+    public Optional<Snapshot> localSnapshot(SnapshotSchema schema, Object id) {
+        return Optional.ofNullable(local.get(schema.entityName(), id));
+    }
+
+    /**
+     * Drops every entry of this node's local tier (e.g. after Redis was restored from a backup); reads then go
+     * to Redis until they fill it again.
+     */
+    public void clearLocalTier() {
+        local.clear();
+    }
+
+    /** The counters since this cache started (the numbers Micrometer publishes). */
+    public CacheStatistics statistics() {
+        return metrics.snapshot(repairs.size(), local.size());
+    }
+
+    /** How many times the local tier was cleared because the invalidation channel dropped. */
+    public long localClears() {
+        return metrics.localClears.sum();
     }
 
     /** The version this node's local tier knows for a row (a floor or a snapshot), or -1. */

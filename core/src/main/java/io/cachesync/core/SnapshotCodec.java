@@ -25,8 +25,9 @@ import java.util.UUID;
  * <p>The value under a key reads, for example:
  * <pre>{"version":3,"deleted":false,"schema":"9f2c1a7b44e0","entity":"Account","id":"42",
  * "lastUpdated":"2026-11-26T10:15:30.123456Z","state":{"owner":"ann","balance":120.50}}</pre>
- * The first three fields always come first and in that order: the versioned-write script reads them with a
- * pattern match rather than a full JSON parse.
+ * The first three fields always come first and in that order (a tombstone adds {@code "deletedAt"}, in
+ * microseconds since the epoch, right after them): the versioned-write script reads them with a pattern match
+ * rather than a full JSON parse.
  *
  * <p>Decoding never instantiates a type named by the bytes (no default typing, no Java serialization): each
  * property is read as the type the schema gives. Bytes that do not decode to a snapshot of the expected entity
@@ -55,6 +56,9 @@ public final class SnapshotCodec {
             gen.writeNumberField("version", snapshot.version());
             gen.writeBooleanField("deleted", snapshot.tombstone());
             gen.writeStringField("schema", snapshot.schemaFingerprint());
+            if (snapshot.tombstone()) {
+                gen.writeNumberField("deletedAt", micros(snapshot.lastUpdated()));
+            }
             gen.writeStringField("entity", snapshot.entityName());
             gen.writeStringField("id", snapshot.id().toString());
             if (snapshot.lastUpdated() != null) {
@@ -120,6 +124,9 @@ public final class SnapshotCodec {
                     }
                     state = new LinkedHashMap<>();
                     foreignProperty = !readState(schema, parser, state);
+                }
+                case "deletedAt" -> {
+                    // the tombstone's deletion time, repeated for the write script; lastUpdated carries it
                 }
                 default -> parser.skipChildren();
             }
@@ -187,6 +194,14 @@ public final class SnapshotCodec {
             throw new IOException("a structure where a " + type.getSimpleName() + " belongs");
         }
         return parser.readValueAs(type);
+    }
+
+    /** Microseconds since the epoch: the unit in which the write script compares times. */
+    public static long micros(Instant instant) {
+        if (instant == null) {
+            return 0;
+        }
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 
     /** Parses the id text of a key back into an id of the schema's id type. */

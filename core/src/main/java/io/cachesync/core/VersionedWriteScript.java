@@ -12,7 +12,8 @@ import java.util.HexFormat;
  *
  * <p>KEYS[1] the snapshot key. ARGV: 1 the encoded snapshot, 2 its version, 3 the mode ({@code newer},
  * {@code insert} or {@code unchanged}), 4 the expected bytes for {@code unchanged} (empty: expect no key),
- * 5 a time to live in milliseconds (0: none), 6 the schema fingerprint, 7 the channel, 8 the message.
+ * 5 a time to live in milliseconds (0: none), 6 the schema fingerprint, 7 the channel, 8 the message, 9 for an
+ * insert, when its INSERT statement ran (microseconds since the epoch).
  * Returns {@code {written (1|0), stored version or -1}}.
  */
 final class VersionedWriteScript {
@@ -40,7 +41,9 @@ final class VersionedWriteScript {
             "  elseif version > stored then",
             "    accept = true",
             "  elseif mode == 'insert' and deleted == 'true' then",
-            "    accept = true",
+            // replace only the tombstone of a row deleted before this one was inserted
+            "    local deletedAt = string.match(current, '^{\"version\":%d+,\"deleted\":true,\"schema\":\"[^\"]*\",\"deletedAt\":(%d+)')",
+            "    accept = deletedAt == nil or tonumber(ARGV[9]) > tonumber(deletedAt)",
             "  elseif schema ~= ARGV[6] and version >= stored then",
             "    accept = true",
             "  end",

@@ -7,7 +7,11 @@ public enum WriteMode {
      * at the same or a lower version. The post-commit push and every fill use this mode.
      */
     NEWER,
-    /** As {@link #NEWER}, and also replace a tombstone: a committed insert proves the row exists again. */
+    /**
+     * As {@link #NEWER}, and also replace a tombstone of a row deleted before this row was inserted: a committed
+     * insert of a reused id proves the row exists again. A tombstone of this very row (deleted after the insert)
+     * is kept.
+     */
     INSERT,
     /**
      * Replace only if the stored bytes are still exactly the ones the caller read (or the key is still absent).

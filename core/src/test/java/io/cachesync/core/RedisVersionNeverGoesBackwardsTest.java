@@ -77,13 +77,17 @@ class RedisVersionNeverGoesBackwardsTest {
     }
 
     @Test
-    void onlyAnInsertMayReplaceATombstone() {
-        store.writeAndWait(SnapshotWrite.newer(Snapshot.tombstone(TestSchemas.ACCOUNT, 3L, 4, java.time.Instant.now())));
+    void onlyTheInsertOfALaterRowMayReplaceATombstone() {
+        java.time.Instant deleted = java.time.Instant.parse("2026-11-26T10:00:00.000001Z");
+        store.writeAndWait(SnapshotWrite.newer(Snapshot.tombstone(TestSchemas.ACCOUNT, 3L, 4, deleted)));
         assertTrue(store.writeAndWait(SnapshotWrite.newer(TestSchemas.account(3, 0, "fill"))).refused());
-        assertTrue(store.writeAndWait(SnapshotWrite.insert(TestSchemas.account(3, 0, "reinserted"))).written());
+        assertTrue(store.writeAndWait(SnapshotWrite.insert(TestSchemas.account(3, 0, "pushed late"),
+                deleted.minusNanos(1000))).refused(), "the insert of the row that this tombstone deleted");
+        assertTrue(store.writeAndWait(SnapshotWrite.insert(TestSchemas.account(3, 0, "reinserted"),
+                deleted.plusNanos(1000))).written(), "the insert of a new row with the same id");
         assertFalse(cache.redisSnapshot(TestSchemas.ACCOUNT, 3L).orElseThrow().tombstone());
-        assertTrue(store.writeAndWait(SnapshotWrite.insert(TestSchemas.account(3, 0, "again"))).refused(),
-                "an insert replaces a tombstone, never a live snapshot at its version");
+        assertTrue(store.writeAndWait(SnapshotWrite.insert(TestSchemas.account(3, 0, "again"),
+                deleted.plusSeconds(1))).refused(), "an insert replaces a tombstone, never a live snapshot at its version");
     }
 
     @Test
@@ -137,7 +141,7 @@ class RedisVersionNeverGoesBackwardsTest {
             sub.sync().subscribe(store.keys().invalidationChannel());
             store.writeAndWait(SnapshotWrite.newer(TestSchemas.account(8, 1, "a")));
             store.writeAndWait(SnapshotWrite.newer(TestSchemas.account(8, 0, "refused")));
-            store.writeAndWait(SnapshotWrite.insert(TestSchemas.account(9, 0, "b")));
+            store.writeAndWait(SnapshotWrite.insert(TestSchemas.account(9, 0, "b"), java.time.Instant.now()));
             assertEquals("1 Account 8", messages.poll(5, TimeUnit.SECONDS));
             assertEquals("i0 Account 9", messages.poll(5, TimeUnit.SECONDS));
             assertNull(messages.poll(200, TimeUnit.MILLISECONDS));

@@ -1,5 +1,6 @@
 package io.cachesync.hibernate;
 
+import io.cachesync.core.CacheStatistics;
 import io.cachesync.core.CacheSyncSettings;
 import io.cachesync.core.RedisUnavailableException;
 import io.cachesync.core.Snapshot;
@@ -91,6 +92,16 @@ public final class CacheSync {
     /** True while this node serves reads from its local tier (its invalidation channel is live). */
     public boolean localTierServing() {
         return runtime.cache().localTierServing();
+    }
+
+    /** The counters since this SessionFactory started: reads per tier, fills, pushes, invalidations, repairs. */
+    public CacheStatistics statistics() {
+        return runtime.cache().statistics();
+    }
+
+    /** Drops every entry of this node's local tier (e.g. after Redis was restored from a backup). */
+    public void clearLocalTier() {
+        runtime.cache().clearLocalTier();
     }
 
     /** The settings in force. */

@@ -50,6 +50,9 @@ public final class CacheSyncIntegrator implements Integrator {
         listeners.appendListeners(EventType.POST_COMMIT_INSERT, listener);
         listeners.appendListeners(EventType.POST_COMMIT_UPDATE, listener);
         listeners.appendListeners(EventType.POST_COMMIT_DELETE, listener);
+        StatementTimeListener statements = new StatementTimeListener(runtime);
+        listeners.appendListeners(EventType.POST_INSERT, statements);
+        listeners.appendListeners(EventType.POST_DELETE, statements);
         sessionFactory.addObserver(new SessionFactoryObserver() {
             @Override
             public void sessionFactoryCreated(SessionFactory factory) {

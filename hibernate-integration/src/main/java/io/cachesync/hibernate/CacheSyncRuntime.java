@@ -116,7 +116,14 @@ final class CacheSyncRuntime implements AutoCloseable {
         transactions.remove(session);
     }
 
+    /** Test hook: runs between the commit and the push, to widen race windows. Null in production. */
+    volatile Runnable beforePush;
+
     void publish(List<SnapshotWrite> writes) {
+        Runnable hook = beforePush;
+        if (hook != null) {
+            hook.run();
+        }
         SnapshotCache c = cache;
         if (c != null) {
             c.publish(writes);

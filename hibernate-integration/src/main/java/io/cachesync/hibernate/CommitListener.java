@@ -48,8 +48,9 @@ final class CommitListener implements PostCommitInsertEventListener, PostCommitU
     public void onPostDelete(PostDeleteEvent event) {
         SyncedEntity entity = runtime.entity(event.getPersister());
         if (entity != null) {
-            runtime.transaction(event.getSession())
-                    .add(entity, entity.tombstone(event.getId(), event.getDeletedState()), false);
+            TransactionSnapshots transaction = runtime.transaction(event.getSession());
+            transaction.add(entity, entity.tombstone(event.getId(), event.getDeletedState(),
+                    transaction.statementTime(entity, event.getId())), false);
         }
     }
 

@@ -104,9 +104,9 @@ final class SyncedEntity {
         return Snapshot.of(schema, id, version(state), lastUpdated(state), stateOf(state));
     }
 
-    /** The tombstone for a row deleted with the given last state. */
-    Snapshot tombstone(Object id, Object[] deletedState) {
-        return Snapshot.tombstone(schema, id, version(deletedState), Instant.now());
+    /** The tombstone for a row deleted with the given last state, by a DELETE statement that ran at {@code at}. */
+    Snapshot tombstone(Object id, Object[] deletedState, Instant at) {
+        return Snapshot.tombstone(schema, id, version(deletedState), at);
     }
 
     /** The snapshot of a loaded (managed or detached) instance. */

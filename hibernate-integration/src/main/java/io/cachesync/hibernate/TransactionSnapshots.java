@@ -2,11 +2,12 @@ package io.cachesync.hibernate;
 
 import io.cachesync.core.Snapshot;
 import io.cachesync.core.SnapshotWrite;
-import io.cachesync.core.WriteMode;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.SessionEventListener;
 
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,17 +33,36 @@ final class TransactionSnapshots implements SessionEventListener {
         this.session = session;
     }
 
+    /**
+     * When each row's INSERT or DELETE statement ran in this transaction, taken right after the statement (before
+     * the commit). A delete of a row can only run after that row's insert committed, so these times order an
+     * insert and a delete of the same id even when their post-commit listeners run in the other order.
+     */
+    private final Map<String, Instant> statementTimes = new HashMap<>();
+
+    void statementRan(SyncedEntity entity, Object id) {
+        statementTimes.put(entity.entityName() + ':' + id, Instant.now());
+    }
+
+    Instant statementTime(SyncedEntity entity, Object id) {
+        Instant time = statementTimes.get(entity.entityName() + ':' + id);
+        return time != null ? time : Instant.now();
+    }
+
     void add(SyncedEntity entity, Snapshot snapshot, boolean insert) {
         String key = entity.entityName() + ':' + snapshot.id();
         SnapshotWrite previous = writes.get(key);
-        boolean asInsert = insert || (previous != null && previous.mode() == WriteMode.INSERT);
+        Instant insertedAt = insert ? statementTime(entity, snapshot.id())
+                : previous != null ? previous.insertedAt() : null;
         if (previous == null || previous.snapshot().version() <= snapshot.version()) {
-            writes.put(key, asInsert ? SnapshotWrite.insert(snapshot) : SnapshotWrite.newer(snapshot));
+            writes.put(key, insertedAt != null ? SnapshotWrite.insert(snapshot, insertedAt)
+                    : SnapshotWrite.newer(snapshot));
         }
     }
 
     @Override
     public void transactionCompletion(boolean successful) {
+        statementTimes.clear();
         if (writes.isEmpty()) {
             return;
         }

@@ -1,0 +1,79 @@
+package io.cachesync.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The local tier's ordering rules, one interleaving at a time. */
+class LocalTierTest {
+
+    private final LocalTier tier = serving(new LocalTier(CacheSyncSettings.builder("redis://127.0.0.1:6379").build()));
+
+    private static LocalTier serving(LocalTier tier) {
+        tier.resume();
+        return tier;
+    }
+
+    @Test
+    void anInvalidationThatArrivesDuringAFillWins() {
+        long epoch = tier.epoch();
+        // reader: read v1 from Redis ... meanwhile another node commits v2 and its invalidation arrives
+        tier.invalidate("Account", 1L, 2, false);
+        assertFalse(tier.fill(TestSchemas.account(1, 1, "stale"), epoch));
+        assertNull(tier.get("Account", 1L));
+        assertTrue(tier.fill(TestSchemas.account(1, 2, "fresh"), epoch));
+        assertEquals("fresh", tier.get("Account", 1L).state().get("owner"));
+    }
+
+    @Test
+    void anOlderSnapshotNeverReplacesANewerOne() {
+        long epoch = tier.epoch();
+        assertTrue(tier.fill(TestSchemas.account(1, 5, "v5"), epoch));
+        assertFalse(tier.fill(TestSchemas.account(1, 4, "v4"), epoch));
+        tier.commit(TestSchemas.account(1, 3, "v3"), false);
+        assertEquals(5, tier.get("Account", 1L).version());
+        tier.invalidate("Account", 1L, 5, false); // our own announcement: keep the entry
+        assertEquals(5, tier.get("Account", 1L).version());
+        tier.invalidate("Account", 1L, 6, false);
+        assertNull(tier.get("Account", 1L));
+        assertEquals(6, tier.knownVersion("Account", 1L));
+    }
+
+    @Test
+    void aClearRefusesEveryFillThatStartedBeforeIt() {
+        long epoch = tier.epoch();
+        tier.clearAndBypass();
+        assertFalse(tier.fill(TestSchemas.account(1, 1, "before the drop"), epoch));
+        tier.resume();
+        assertFalse(tier.fill(TestSchemas.account(1, 1, "still from before"), epoch));
+        assertTrue(tier.fill(TestSchemas.account(1, 1, "after"), tier.epoch()));
+    }
+
+    @Test
+    void nothingIsServedWhileBypassed() {
+        tier.commit(TestSchemas.account(1, 1, "x"), false);
+        tier.clearAndBypass();
+        tier.commit(TestSchemas.account(1, 2, "y"), false);
+        assertNull(tier.get("Account", 1L));
+        assertTrue(new LocalTier(CacheSyncSettings.builder("redis://127.0.0.1:6379").build()).bypassed(),
+                "a new tier serves nothing until its channel is confirmed");
+    }
+
+    @Test
+    void anInsertReplacesATombstoneOnTheCommittingNodeAndOnOthers() {
+        Snapshot tombstone = Snapshot.tombstone(TestSchemas.ACCOUNT, 1L, 3, Instant.now());
+        tier.commit(tombstone, false);
+        tier.commit(TestSchemas.account(1, 0, "reborn"), true);
+        assertEquals("reborn", tier.get("Account", 1L).state().get("owner"));
+        tier.commit(tombstone, false); // a delayed copy of the old tombstone: not newer than the live row's floor
+        tier.invalidate("Account", 2L, 0, false);
+        tier.commit(Snapshot.tombstone(TestSchemas.ACCOUNT, 2L, 3, Instant.now()), false);
+        tier.invalidate("Account", 2L, 0, true);
+        assertNull(tier.get("Account", 2L));
+    }
+}

@@ -1,0 +1,40 @@
+package io.cachesync.hibernate;
+
+import org.hibernate.SessionFactory;
+
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Two application nodes (two SessionFactories) over one database and one Redis, as two servers would be. */
+final class TwoNodes implements AutoCloseable {
+
+    final SessionFactory a;
+    final SessionFactory b;
+    final CacheSync syncA;
+    final CacheSync syncB;
+
+    TwoNodes(String redisUri) {
+        this(redisUri, settings -> { });
+    }
+
+    TwoNodes(String redisUri, Consumer<Map<String, Object>> tweak) {
+        String db = TestNodes.newDatabase();
+        a = TestNodes.node(db, redisUri, true, tweak);
+        b = TestNodes.node(db, redisUri, false, tweak);
+        syncA = CacheSync.of(a);
+        syncB = CacheSync.of(b);
+    }
+
+    /** Waits until both nodes' invalidation channels are live. */
+    TwoNodes ready() throws InterruptedException {
+        RedisOutageNeverFailsACommitTest.waitUntil(() -> syncA.localTierServing() && syncB.localTierServing(),
+                java.time.Duration.ofSeconds(10));
+        return this;
+    }
+
+    @Override
+    public void close() {
+        b.close();
+        a.close();
+    }
+}
