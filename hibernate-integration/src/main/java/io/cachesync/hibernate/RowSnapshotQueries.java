@@ -19,7 +19,7 @@ import java.util.Set;
  * never OFFSET), rows by id, and which ids exist.
  *
  * <p>Rows are selected as tuples of the snapshot's columns, to-one associations as their foreign key
- * ({@code fk(...)}): no entity is instantiated and no association is loaded, so a page is one SQL statement
+ * ({@code e.account.id}): no entity is instantiated and no association is loaded, so a page is one SQL statement
  * however the associations are fetched.
  */
 final class RowSnapshotQueries {
@@ -42,7 +42,11 @@ final class RowSnapshotQueries {
         this.stateOffset = 3;
         List<String> names = schema.propertyNames();
         for (int p = 0; p < names.size(); p++) {
-            select.append(", ").append(entity.isAssociation(p) ? "fk(e." + names.get(p) + ")" : "e." + names.get(p));
+            // e.account.id names the foreign key column itself: Hibernate neither joins nor loads the target
+            select.append(", e.").append(names.get(p));
+            if (entity.isAssociation(p)) {
+                select.append('.').append(entity.targetIdPropertyName(p));
+            }
         }
         String from = " from " + entity.entityName() + " e";
         this.firstPage = select + from + " order by " + id;

@@ -119,6 +119,11 @@ final class SyncedEntity {
         return targets[schemaPosition] != null;
     }
 
+    /** For a to-one property, the name of its target's identifier attribute. */
+    String targetIdPropertyName(int schemaPosition) {
+        return targets[schemaPosition].getIdentifierPropertyName();
+    }
+
     /** The snapshot of a row from a state array in the persister's property order (as events carry it). */
     Snapshot snapshot(Object id, Object[] state) {
         return Snapshot.of(schema, id, version(state), lastUpdated(state), stateOf(state));
