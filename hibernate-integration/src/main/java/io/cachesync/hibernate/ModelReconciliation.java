@@ -30,8 +30,9 @@ import java.util.concurrent.TimeoutException;
  * Reconciles one entity: walks its rows in id order batch by batch, then scans its keys for snapshots without a
  * row. Memory is bounded by the batch size, not by the table or the keyspace.
  *
- * <p>Per batch: one page query, one MGET, and, only when something drifted, one query re-reading the drifted
- * rows <em>after</em> their bytes were read, then one pipelined write of the repairs. The re-read is what makes a
+ * <p>Per batch of rows: one page query, one MGET, and, only when something drifted, one query re-reading the
+ * drifted rows <em>after</em> their bytes were read, then one pipelined write of the repairs. Per batch of
+ * scanned keys: one query for which ids have rows, and, only for keys without one, one MGET and a second look-up. The re-read is what makes a
  * repair safe against live commits: the repaired version is at least every version committed before the bytes
  * were read, and anything pushed after the read is protected by the write itself (a newer version, or bytes
  * that no longer match). The same re-read keeps a row updated during the run from being reported as drift.
@@ -136,7 +137,7 @@ final class ModelReconciliation {
     private boolean scanForOrphans(StatelessSession session, ReconcileProgress progress) {
         List<String> batch = new ArrayList<>(options.batchSize());
         boolean[] stopped = {false};
-        store.scanWhile(entity.entityName(), Math.max(100, Math.min(options.batchSize(), 1000)), key -> {
+        store.scanWhile(entity.entityName(), 1000, key -> {
             if (keysScanned >= options.maxInstances()) {
                 stopped[0] = true;
                 return false;
@@ -172,15 +173,20 @@ final class ModelReconciliation {
                 unparseableKeys++;
             }
         }
+        Set<Object> existing = queries.existing(session, keyById.keySet());
+        keyById.keySet().removeAll(existing);
+        if (keyById.isEmpty()) {
+            return;
+        }
         List<Object> ids = new ArrayList<>(keyById.keySet());
-        // The bytes are read before the rows are looked up: a row inserted after the lookup pushes a snapshot
-        // that changes the bytes, so its key can never be taken for an orphan and overwritten.
         List<byte[]> values = store.readAll(new ArrayList<>(keyById.values()));
-        Set<Object> existing = queries.existing(session, ids);
+        // Looked up again after the bytes were read: a row inserted since the first lookup has pushed (or will
+        // push) a snapshot that changes the bytes, so its key is never taken for an orphan and overwritten.
+        Set<Object> insertedSince = queries.existing(session, ids);
         List<Drift> judged = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
             Object id = ids.get(i);
-            if (!existing.contains(id) && values.get(i) != null) {
+            if (!insertedSince.contains(id) && values.get(i) != null) {
                 judged.add(classifier.classify(id, null, values.get(i)));
             }
         }
