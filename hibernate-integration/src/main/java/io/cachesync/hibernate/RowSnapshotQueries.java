@@ -38,8 +38,10 @@ final class RowSnapshotQueries {
         this.schema = entity.schema();
         String id = "e." + entity.idPropertyName();
         StringBuilder select = new StringBuilder("select ").append(id).append(", e.").append(entity.versionPropertyName());
-        select.append(entity.hasLastUpdated() ? ", e.lastUpdated" : ", null");
-        this.stateOffset = 3;
+        if (entity.hasLastUpdated()) {
+            select.append(", e.lastUpdated");
+        }
+        this.stateOffset = entity.hasLastUpdated() ? 3 : 2;
         List<String> names = schema.propertyNames();
         for (int p = 0; p < names.size(); p++) {
             // e.account.id names the foreign key column itself: Hibernate neither joins nor loads the target
@@ -105,7 +107,7 @@ final class RowSnapshotQueries {
             state.put(names.get(p), tuple[stateOffset + p]);
         }
         long version = tuple[1] == null ? 0 : ((Number) tuple[1]).longValue();
-        return Snapshot.of(schema, tuple[0], version, (Instant) tuple[2], state);
+        return Snapshot.of(schema, tuple[0], version, stateOffset == 3 ? (Instant) tuple[2] : null, state);
     }
 
     SyncedEntity entity() {

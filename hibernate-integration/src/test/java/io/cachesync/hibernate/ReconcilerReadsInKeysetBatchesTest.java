@@ -1,5 +1,6 @@
 package io.cachesync.hibernate;
 
+import io.cachesync.testsupport.LogCapture;
 import io.cachesync.testsupport.RedisExtension;
 import io.cachesync.testsupport.TestRedis;
 import org.hibernate.SessionFactory;
@@ -103,6 +104,20 @@ class ReconcilerReadsInKeysetBatchesTest {
         assertFalse(report.complete());
         for (int i = 0; i < ROWS; i++) {
             assertEquals(i < 10, sync.snapshot(Account.class, 5 + 7L * i).isPresent(), "Account#" + (5 + 7L * i));
+        }
+    }
+
+    @Test
+    void progressIsLoggedWithDoneTotalAndRateAndTheRunEndsWithOneSummaryLine() {
+        try (LogCapture logs = new LogCapture()) {
+            Reconciler.of(sf).model(Account.class).batchSize(10).progressEvery(java.time.Duration.ZERO).checkOnly(true)
+                    .run();
+            assertEquals(1, logs.count("INFO", "cachesync reconcile Account: 10 / 23 rows (43%), "), logs.text());
+            assertEquals(1, logs.count("INFO", "cachesync reconcile Account: 23 / 23 rows (100%), "), logs.text());
+            assertEquals(3 + 1, logs.count("INFO", " rows/s"), logs.text()); // after 10, 20 and 23 rows; the summary
+            assertEquals(1, logs.count("INFO", "cachesync reconcile (check-only) done in "), logs.text());
+            assertEquals(1, logs.count("INFO", "Account: 23 rows, 23 consistent, 0 stale, 0 missing, 0 orphaned"),
+                    logs.text());
         }
     }
 
