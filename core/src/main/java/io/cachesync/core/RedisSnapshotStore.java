@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Snapshots in Redis: versioned writes through {@link VersionedWriteScript}, single and batched reads, and key
@@ -162,6 +163,17 @@ public final class RedisSnapshotStore {
 
     /** Calls {@code sink} with every key of the entity, found with {@code SCAN} (never {@code KEYS}). */
     public void scan(String entityName, int count, Consumer<String> sink) throws RedisUnavailableException {
+        scanWhile(entityName, count, key -> {
+            sink.accept(key);
+            return true;
+        });
+    }
+
+    /**
+     * As {@link #scan}, but stops (without reading further pages) once {@code sink} returns false. SCAN may
+     * return a key more than once; the sink is called on the calling thread.
+     */
+    public void scanWhile(String entityName, int count, Predicate<String> sink) throws RedisUnavailableException {
         StatefulRedisConnection<String, byte[]> connection = requireConnection();
         ScanArgs args = ScanArgs.Builder.matches(keys.pattern(entityName)).limit(count);
         ScanCursor cursor = ScanCursor.INITIAL;
@@ -169,7 +181,11 @@ public final class RedisSnapshotStore {
             do {
                 KeyScanCursor<String> page = connection.async().scan(cursor, args)
                         .get(waitMillis() * 4, TimeUnit.MILLISECONDS);
-                page.getKeys().forEach(sink);
+                for (String key : page.getKeys()) {
+                    if (!sink.test(key)) {
+                        return;
+                    }
+                }
                 cursor = page;
             } while (!cursor.isFinished());
         } catch (ExecutionException e) {

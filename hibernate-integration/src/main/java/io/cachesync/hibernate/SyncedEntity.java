@@ -99,6 +99,31 @@ final class SyncedEntity {
         return persister;
     }
 
+    /** The identifier attribute's name, for queries. */
+    String idPropertyName() {
+        return persister.getIdentifierPropertyName();
+    }
+
+    /** The version attribute's name, for queries. */
+    String versionPropertyName() {
+        return persister.getPropertyNames()[versionIndex];
+    }
+
+    /** True when the entity maps {@code lastUpdated} (every {@link VersionedEntity} does). */
+    boolean hasLastUpdated() {
+        return lastUpdatedIndex >= 0;
+    }
+
+    /** True when the schema's property at {@code schemaPosition} is a to-one association (held as the id). */
+    boolean isAssociation(int schemaPosition) {
+        return targets[schemaPosition] != null;
+    }
+
+    /** For a to-one property, the name of its target's identifier attribute. */
+    String targetIdPropertyName(int schemaPosition) {
+        return targets[schemaPosition].getIdentifierPropertyName();
+    }
+
     /** The snapshot of a row from a state array in the persister's property order (as events carry it). */
     Snapshot snapshot(Object id, Object[] state) {
         return Snapshot.of(schema, id, version(state), lastUpdated(state), stateOf(state));
