@@ -64,8 +64,8 @@ public final class SnapshotCache implements AutoCloseable {
         this.keys = new RedisKeys(settings.keyPrefix());
         this.local = new LocalTier(settings);
         this.repairs = new RepairQueue(settings.repairMaxPending(), () -> metricsOverflow());
-        this.metrics = new CacheSyncMetrics(registry, settings.keyPrefix(), repairs::size);
         int instance = INSTANCES.incrementAndGet();
+        this.metrics = new CacheSyncMetrics(registry, settings.keyPrefix(), instance, repairs::size);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "cachesync-" + instance + "-repair");
             thread.setDaemon(true);
@@ -144,7 +144,8 @@ public final class SnapshotCache implements AutoCloseable {
                     outcome.storedVersion());
         } else {
             metrics.pushesFailed.increment();
-            local.demote(s.entityName(), s.id(), s.version());
+            // The local copy stays: it is the committed state, newer than what Redis may still hold, and dropping
+            // it would let the next read serve Redis' older version after this node served the new one.
             String key = store.key(schemaOrSelf(s), s.id());
             boolean queued = repairs.offer(key, write);
             log.warn("cachesync push failed for {}#{} v{}: {}; {}", s.entityName(), s.id(), s.version(),
@@ -355,6 +356,7 @@ public final class SnapshotCache implements AutoCloseable {
                     left.size(), keysLeft, left.size() > 20 ? ", …" : "");
         }
         connector.close();
+        metrics.close();
     }
 
     private static String describe(Throwable failure) {

@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -165,7 +164,9 @@ class ConcurrentReadersNeverSeeTimeGoBackwardsTest {
                             + "back), %d reads (%d found) on two nodes; %d violations%n", millis, updates.get(),
                     deletes.get(), inserts.get(), conflicts.get(), reads.get(), hits.get(), violations.size());
             assertTrue(violations.isEmpty(), String.join("\n", violations.subList(0, Math.min(20, violations.size()))));
-            assertEquals(0, nodes.syncA.pendingRepairs() + nodes.syncB.pendingRepairs());
+            // a push that timed out under load is retried from the repair queue: quiescence includes those
+            RedisOutageNeverFailsACommitTest.waitUntil(
+                    () -> nodes.syncA.pendingRepairs() + nodes.syncB.pendingRepairs() == 0, Duration.ofSeconds(30));
             CacheAgreesWithDatabase.assertAgrees(nodes.a, true);
             RedisOutageNeverFailsACommitTest.waitUntil(() -> localTiersAgree(nodes, nextId.get()).isEmpty(),
                     Duration.ofSeconds(5));
