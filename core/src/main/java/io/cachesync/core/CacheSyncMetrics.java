@@ -2,14 +2,19 @@ package io.cachesync.core;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
  * Every Micrometer meter cachesync registers, named in one place. All meters are tagged {@code prefix} (the key
- * prefix), so that two caches in one process stay apart.
+ * prefix) and {@code instance} (1 for the first cache this process opened, 2 for the next...), so that two
+ * caches in one process, e.g. two SessionFactories, stay apart.
  *
  * <p>The hot paths only bump a {@link LongAdder}; Micrometer reads the adders through function counters when it
  * publishes. So counting costs a few nanoseconds whatever registry is configured, and the counts are also
@@ -51,37 +56,51 @@ public final class CacheSyncMetrics {
     final LongAdder localClears = new LongAdder();
     final LongAdder repairOverflows = new LongAdder();
 
-    CacheSyncMetrics(MeterRegistry registry, String prefix, Supplier<Number> repairPending) {
-        counter(registry, READS, prefix, localHits, "tier", "local", "result", "hit");
-        counter(registry, READS, prefix, localMisses, "tier", "local", "result", "miss");
-        counter(registry, READS, prefix, redisHits, "tier", "redis", "result", "hit");
-        counter(registry, READS, prefix, redisMisses, "tier", "redis", "result", "miss");
-        counter(registry, READS, prefix, databaseLoads, "tier", "database", "result", "load");
-        counter(registry, FILLS, prefix, fillsWritten, "result", "written");
-        counter(registry, FILLS, prefix, fillsRefused, "result", "refused");
-        counter(registry, PUSHES, prefix, pushesWritten, "result", "written");
-        counter(registry, PUSHES, prefix, pushesRefused, "result", "refused");
-        counter(registry, PUSHES, prefix, pushesFailed, "result", "failed");
-        counter(registry, CORRUPT, prefix, corrupt);
-        counter(registry, INVALIDATIONS_RECEIVED, prefix, invalidationsReceived);
-        FunctionCounter.builder(INVALIDATIONS_SENT, this, m -> m.invalidationsSent()).tag("prefix", prefix)
-                .register(registry);
-        counter(registry, LOCAL_CLEARS, prefix, localClears);
-        counter(registry, REPAIR_OVERFLOWS, prefix, repairOverflows);
-        Gauge.builder(REPAIR_PENDING, repairPending).tag("prefix", prefix)
-                .description("keys whose push failed and that wait for a retry").register(registry);
+    private final MeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
+
+    CacheSyncMetrics(MeterRegistry registry, String prefix, int instance, Supplier<Number> repairPending) {
+        this.registry = registry;
+        String id = Integer.toString(instance);
+        counter(registry, READS, prefix, id, localHits, "tier", "local", "result", "hit");
+        counter(registry, READS, prefix, id, localMisses, "tier", "local", "result", "miss");
+        counter(registry, READS, prefix, id, redisHits, "tier", "redis", "result", "hit");
+        counter(registry, READS, prefix, id, redisMisses, "tier", "redis", "result", "miss");
+        counter(registry, READS, prefix, id, databaseLoads, "tier", "database", "result", "load");
+        counter(registry, FILLS, prefix, id, fillsWritten, "result", "written");
+        counter(registry, FILLS, prefix, id, fillsRefused, "result", "refused");
+        counter(registry, PUSHES, prefix, id, pushesWritten, "result", "written");
+        counter(registry, PUSHES, prefix, id, pushesRefused, "result", "refused");
+        counter(registry, PUSHES, prefix, id, pushesFailed, "result", "failed");
+        counter(registry, CORRUPT, prefix, id, corrupt);
+        counter(registry, INVALIDATIONS_RECEIVED, prefix, id, invalidationsReceived);
+        meters.add(FunctionCounter.builder(INVALIDATIONS_SENT, this, m -> m.invalidationsSent()).tag("prefix", prefix)
+                .tag("instance", id).register(registry));
+        counter(registry, LOCAL_CLEARS, prefix, id, localClears);
+        counter(registry, REPAIR_OVERFLOWS, prefix, id, repairOverflows);
+        meters.add(Gauge.builder(REPAIR_PENDING, repairPending).tag("prefix", prefix).tag("instance", id)
+                .description("keys whose push failed and that wait for a retry").register(registry));
     }
 
     long invalidationsSent() {
         return pushesWritten.sum() + fillsWritten.sum();
     }
 
-    private static void counter(MeterRegistry registry, String name, String prefix, LongAdder adder, String... tags) {
-        String[] all = new String[tags.length + 2];
+    /** Unregisters every meter, so that a closed cache leaves nothing behind in the registry. */
+    void close() {
+        meters.forEach(registry::remove);
+        meters.clear();
+    }
+
+    private void counter(MeterRegistry registry, String name, String prefix, String instance, LongAdder adder,
+                                String... tags) {
+        String[] all = new String[tags.length + 4];
         all[0] = "prefix";
         all[1] = prefix;
-        System.arraycopy(tags, 0, all, 2, tags.length);
-        FunctionCounter.builder(name, adder, LongAdder::sum).tags(all).register(registry);
+        all[2] = "instance";
+        all[3] = instance;
+        System.arraycopy(tags, 0, all, 4, tags.length);
+        meters.add(FunctionCounter.builder(name, adder, LongAdder::sum).tags(all).register(registry));
     }
 
     CacheStatistics snapshot(long pendingRepairs, long localSize) {
