@@ -112,6 +112,7 @@ public final class Demo {
             progress.advance((int) Math.min(batch, ROWS + 2 - from));
         }
         progress.done();
+        waitForPendingPushes(sync);
         sync.clearLocalTier();
         CacheStatistics before = sync.statistics();
         ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -168,6 +169,19 @@ public final class Demo {
     void step(int n, String title) {
         out.println();
         out.println(n + ". " + title);
+    }
+
+    /** On a loaded machine a push can time out; it is retried from the repair queue within moments. */
+    private static void waitForPendingPushes(CacheSync sync) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (sync.pendingRepairs() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private static void waitUntilServing(CacheSync... nodes) throws InterruptedException {
