@@ -35,7 +35,11 @@ final class Finders {
         return switch (subject) {
             case CAFFEINE_GET_IF_PRESENT -> new RawCaffeine();
             case CACHESYNC_LOCAL_HIT -> new CacheSyncFinder(true);
-            case HIBERNATE_JCACHE -> new SecondLevelCache(Nodes.jcache(), null);
+            case HIBERNATE_JCACHE -> {
+                SecondLevelCache finder = new SecondLevelCache(Nodes.jcache(), null);
+                Nodes.requireStoreByReference();
+                yield finder;
+            }
             case LETTUCE_GET -> new RawLettuce();
             case CACHESYNC_REDIS_HIT -> new CacheSyncFinder(false);
             case HIBERNATE_REDISSON -> {

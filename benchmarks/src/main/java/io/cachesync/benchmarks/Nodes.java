@@ -68,6 +68,17 @@ final class Nodes {
         return build(settings);
     }
 
+    /** Fails unless the JCache region of the accounts stores entries by reference, as application.conf asks. */
+    static void requireStoreByReference() {
+        javax.cache.CacheManager manager = javax.cache.Caching
+                .getCachingProvider("com.github.benmanes.caffeine.jcache.spi.CaffeineCachingProvider").getCacheManager();
+        javax.cache.Cache<?, ?> cache = manager.getCache(Account.REGION);
+        if (cache == null || cache.getConfiguration(javax.cache.configuration.CompleteConfiguration.class)
+                .isStoreByValue()) {
+            throw new IllegalStateException("the JCache region " + Account.REGION + " is missing or stores by value");
+        }
+    }
+
     /**
      * Hibernate's second-level cache on Redisson's region factory, as Redisson's documentation sets it up: the
      * open-source {@code RedissonRegionFactory}, a Redisson YAML config pointing at the benchmark's Redis, and
