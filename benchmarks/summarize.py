@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Turns JMH JSON results of FindBenchmark/CommitBenchmark into the README's tables.
+
+usage: python3 benchmarks/summarize.py benchmarks/results/run-1-thread.json [more.json ...]
+Prints, per file: every subject's p50, p99 and mean (sample mode) and average time, then each target of
+issue 3 with its ratio (p50 and mean) and whether it is met. A file holding only some subjects prints the
+comparisons it can.
+"""
+import json
+import sys
+
+# (case, subject, floor or peer, how the ratio must compare, limit)
+TARGETS = [
+    ("find, local-tier hit", "find:CACHESYNC_LOCAL_HIT", "find:CAFFEINE_GET_IF_PRESENT", "<=", 3.0),
+    ("find, Redis hit", "find:CACHESYNC_REDIS_HIT", "find:LETTUCE_GET", "<=", 1.3),
+    ("find, local-tier hit vs JCache 2LC", "find:HIBERNATE_JCACHE", "find:CACHESYNC_LOCAL_HIT", ">=", 10.0),
+    ("find, Redis hit vs Redisson 2LC", "find:HIBERNATE_REDISSON", "find:CACHESYNC_REDIS_HIT", ">", 1.0),
+    ("commit, sync push", "commit:CACHESYNC_SYNC", "commit:HIBERNATE_PLUS_LETTUCE_ROUND_TRIP", "<=", 1.2),
+    ("commit, async push", "commit:CACHESYNC_ASYNC", "commit:HIBERNATE", "<=", 1.10),
+    ("commit vs Redisson 2LC", "commit:HIBERNATE_REDISSON", "commit:CACHESYNC_SYNC", ">=", 5.0),
+]
+
+
+def load(path):
+    rows = {}
+    for entry in json.load(open(path)):
+        name = entry["benchmark"].rsplit(".", 1)[1] + ":" + entry["params"]["subject"]
+        row = rows.setdefault(name, {"threads": entry["threads"]})
+        metric = entry["primaryMetric"]
+        if entry["mode"] == "sample":
+            row["p50"] = metric["scorePercentiles"]["50.0"]
+            row["p99"] = metric["scorePercentiles"]["99.0"]
+            row["mean"] = metric["score"]
+        elif entry["mode"] == "avgt":
+            row["avgt"] = metric["score"]
+            row["avgt_error"] = metric["scoreError"]
+            alloc = entry.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
+            if alloc:
+                row["alloc"] = alloc["score"]
+    return rows
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if value >= 100:
+        return "%.0f" % value
+    if value >= 10:
+        return "%.1f" % value
+    if value >= 1:
+        return "%.2f" % value
+    return "%.3f" % value
+
+
+def met(ratio, op, limit):
+    if ratio is None:
+        return "-"
+    ok = {"<=": ratio <= limit, ">=": ratio >= limit, ">": ratio > limit}[op]
+    return "met" if ok else "MISSED"
+
+
+def main(paths):
+    for path in paths:
+        rows = load(path)
+        threads = sorted({r["threads"] for r in rows.values()})
+        print("\n### %s (threads: %s; times in us/op)\n" % (path, ", ".join(map(str, threads))))
+        print("| subject | p50 | p99 | mean (sample) | mean (avgt) | alloc B/op |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, r in rows.items():
+            print("| %s | %s | %s | %s | %s | %s |" % (name, fmt(r.get("p50")), fmt(r.get("p99")),
+                                                     fmt(r.get("mean")), fmt(r.get("avgt")),
+                                                     fmt(r.get("alloc"))))
+        print("\n| case | subject / reference | ratio p50 | ratio mean | target | p50 | mean |")
+        print("| --- | --- | ---: | ---: | --- | --- | --- |")
+        for case, subject, reference, op, limit in TARGETS:
+            a, b = rows.get(subject), rows.get(reference)
+            if not a or not b:
+                continue
+            r50 = a["p50"] / b["p50"] if "p50" in a and "p50" in b else None
+            mean_a = a.get("avgt", a.get("mean"))
+            mean_b = b.get("avgt", b.get("mean"))
+            rmean = mean_a / mean_b if mean_a and mean_b else None
+            print("| %s | %s / %s | %s | %s | %s %s | %s | %s |" % (case, subject, reference, fmt(r50), fmt(rmean),
+                                                                    op, limit, met(r50, op, limit),
+                                                                    met(rmean, op, limit)))
+        plain, get = rows.get("commit:HIBERNATE"), rows.get("find:LETTUCE_GET")
+        sync = rows.get("commit:CACHESYNC_SYNC")
+        if plain and get and sync and "p50" in plain:
+            total = plain["p50"] + get["p50"]
+            print("\nsum of p50s, plain Hibernate commit %s + raw Lettuce GET %s = %s us; cachesync sync commit p50 "
+                  "%s us: ratio %s (target <= 1.2: %s)" % (fmt(plain["p50"]), fmt(get["p50"]), fmt(total),
+                                                          fmt(sync["p50"]), fmt(sync["p50"] / total),
+                                                          met(sync["p50"] / total, "<=", 1.2)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
