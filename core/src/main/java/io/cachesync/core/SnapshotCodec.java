@@ -15,7 +15,7 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -65,9 +65,12 @@ public final class SnapshotCodec {
                 gen.writeStringField("lastUpdated", snapshot.lastUpdated().toString());
             }
             gen.writeObjectFieldStart("state");
-            for (Map.Entry<String, Object> property : snapshot.state().entrySet()) {
-                gen.writeFieldName(property.getKey());
-                gen.writeObject(property.getValue());
+            if (!snapshot.tombstone()) {
+                List<String> names = schemaNames(snapshot);
+                for (int i = 0; i < names.size(); i++) {
+                    gen.writeFieldName(names.get(i));
+                    writeValue(gen, snapshot.value(i));
+                }
             }
             gen.writeEndObject();
             gen.writeEndObject();
@@ -75,6 +78,29 @@ public final class SnapshotCodec {
             throw new UncheckedIOException("cannot encode " + snapshot, e);
         }
         return out.toByteArray();
+    }
+
+    private static List<String> schemaNames(Snapshot snapshot) {
+        return snapshot.stateNames();
+    }
+
+    private static void writeValue(JsonGenerator gen, Object value) throws IOException {
+        // The common types are written straight; the rest go through Jackson's serializers for their type.
+        if (value == null) {
+            gen.writeNull();
+        } else if (value instanceof String s) {
+            gen.writeString(s);
+        } else if (value instanceof Long l) {
+            gen.writeNumber(l);
+        } else if (value instanceof Integer i) {
+            gen.writeNumber(i);
+        } else if (value instanceof BigDecimal d) {
+            gen.writeNumber(d);
+        } else if (value instanceof Boolean b) {
+            gen.writeBoolean(b);
+        } else {
+            gen.writeObject(value);
+        }
     }
 
     /**
@@ -105,7 +131,8 @@ public final class SnapshotCodec {
         String entity = null;
         String idText = null;
         Instant lastUpdated = null;
-        Map<String, Object> state = null;
+        Object[] state = null;
+        int present = 0;
         boolean foreignProperty = false;
         JsonToken token;
         while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
@@ -122,8 +149,9 @@ public final class SnapshotCodec {
                     if (value != JsonToken.START_OBJECT) {
                         return new DecodeResult.Undecodable(false, "state is not an object");
                     }
-                    state = new LinkedHashMap<>();
-                    foreignProperty = !readState(schema, parser, state);
+                    state = new Object[schema.propertyNames().size()];
+                    present = readState(schema, parser, state);
+                    foreignProperty = present < 0;
                 }
                 case "deletedAt" -> {
                     // the tombstone's deletion time, repeated for the write script; lastUpdated carries it
@@ -145,17 +173,21 @@ public final class SnapshotCodec {
             return new DecodeResult.Undecodable(true, "written under schema " + fingerprint
                     + ", current schema is " + schema.fingerprint());
         }
-        if (!deleted && state.size() != schema.propertyNames().size()) {
-            return new DecodeResult.Undecodable(false, "state has " + state.size() + " of "
-                    + schema.propertyNames().size() + " properties");
+        if (!deleted && present != state.length) {
+            return new DecodeResult.Undecodable(false, "state has " + present + " of " + state.length
+                    + " properties");
         }
-        return new DecodeResult.Decoded(Snapshot.decoded(entity, expectedId, version, lastUpdated, deleted, state,
-                fingerprint));
+        return new DecodeResult.Decoded(Snapshot.decoded(schema, expectedId, version, lastUpdated, deleted, state));
     }
 
-    /** Reads the state object; false when it names a property the schema does not have. */
-    private boolean readState(SnapshotSchema schema, JsonParser parser, Map<String, Object> state) throws IOException {
+    /**
+     * Reads the state object into {@code state} by schema position. Returns how many distinct properties were
+     * present, or -1 when it names a property the schema does not have.
+     */
+    private int readState(SnapshotSchema schema, JsonParser parser, Object[] state) throws IOException {
         boolean known = true;
+        boolean[] seen = new boolean[state.length];
+        int present = 0;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
             JsonToken value = parser.nextToken();
@@ -163,13 +195,16 @@ public final class SnapshotCodec {
             if (index < 0) {
                 known = false;
                 parser.skipChildren();
-            } else if (value == JsonToken.VALUE_NULL) {
-                state.put(name, null);
-            } else {
-                state.put(name, readValue(parser, value, schema.propertyTypes().get(index)));
+                continue;
+            }
+            state[index] = value == JsonToken.VALUE_NULL ? null
+                    : readValue(parser, value, schema.propertyTypes().get(index));
+            if (!seen[index]) {
+                seen[index] = true;
+                present++;
             }
         }
-        return known;
+        return known ? present : -1;
     }
 
     private Object readValue(JsonParser parser, JsonToken token, Class<?> type) throws IOException {

@@ -2,28 +2,12 @@ package io.cachesync.core;
 
 import java.math.BigDecimal;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.Objects;
 
 /** Compares snapshot states the way a database does: numbers by value, arrays by content. */
 final class StateEquality {
 
     private StateEquality() {
-    }
-
-    static boolean equal(Map<String, Object> a, Map<String, Object> b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        Iterator<Map.Entry<String, Object>> left = a.entrySet().iterator();
-        while (left.hasNext()) {
-            Map.Entry<String, Object> entry = left.next();
-            if (!b.containsKey(entry.getKey()) || !valueEqual(entry.getValue(), b.get(entry.getKey()))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static boolean valueEqual(Object x, Object y) {

@@ -59,8 +59,8 @@ public final class CacheSync {
      */
     public <T> Optional<T> find(Class<T> type, Object id) {
         SyncedEntity entity = runtime.entity(type);
-        return runtime.cache().read(entity.schema(), id, rowId -> runtime.load(entity, rowId))
-                .map(snapshot -> type.cast(entity.materialize(snapshot)));
+        Snapshot snapshot = runtime.cache().get(entity.schema(), id, entity.loader());
+        return snapshot == null ? Optional.empty() : Optional.of(type.cast(entity.materialize(snapshot)));
     }
 
     /**

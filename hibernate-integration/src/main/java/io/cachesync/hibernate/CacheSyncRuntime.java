@@ -47,7 +47,7 @@ final class CacheSyncRuntime implements AutoCloseable {
         Map<Class<?>, SyncedEntity> classes = new HashMap<>();
         sessionFactory.getMappingMetamodel().forEachEntityDescriptor(persister -> {
             if (SyncedEntity.isSynced(persister)) {
-                SyncedEntity entity = new SyncedEntity(persister, sessionFactory);
+                SyncedEntity entity = new SyncedEntity(persister, sessionFactory, this);
                 names.put(entity.entityName(), entity);
                 hibernateNames.put(entity.hibernateName(), entity);
                 classes.put(entity.mappedClass(), entity);

@@ -1,6 +1,7 @@
 package io.cachesync.hibernate;
 
 import io.cachesync.core.Snapshot;
+import io.cachesync.core.SnapshotLoader;
 import io.cachesync.core.SnapshotSchema;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.persister.entity.EntityPersister;
@@ -9,9 +10,7 @@ import org.hibernate.type.Type;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * How one entity type maps to snapshots: which persistent properties a snapshot holds (basic values, and
@@ -26,12 +25,19 @@ final class SyncedEntity {
     private final SnapshotSchema schema;
     private final int versionIndex;
     private final int lastUpdatedIndex;
+    private final int propertyCount;
+    /** True when the snapshot holds every property (no collections or embeddables), so one bulk set fills it. */
+    private final boolean coversEveryProperty;
     /** State-array positions of the properties a snapshot holds, in schema order. */
     private final int[] positions;
     /** For to-one properties, the target's persister (to build a reference); null for basic values. */
     private final EntityPersister[] targets;
 
-    SyncedEntity(EntityPersister persister, SessionFactoryImplementor factory) {
+    /** Loads a row of this entity from the database; made once, so that a read allocates no lambda. */
+    private final SnapshotLoader loader;
+
+    SyncedEntity(EntityPersister persister, SessionFactoryImplementor factory, CacheSyncRuntime runtime) {
+        this.loader = id -> runtime.load(this, id);
         this.persister = persister;
         this.factory = factory;
         this.versionIndex = persister.getVersionPropertyIndex();
@@ -67,6 +73,8 @@ final class SyncedEntity {
             schemaPositions.add(i);
         }
         this.lastUpdatedIndex = lastUpdated;
+        this.propertyCount = names.length;
+        this.coversEveryProperty = schemaNames.size() + 1 + (lastUpdated >= 0 ? 1 : 0) == names.length;
         this.positions = schemaPositions.stream().mapToInt(Integer::intValue).toArray();
         this.targets = schemaTargets.toArray(new EntityPersister[0]);
         this.schema = new SnapshotSchema(persister.getJpaEntityName(),
@@ -75,6 +83,10 @@ final class SyncedEntity {
 
     static boolean isSynced(EntityPersister persister) {
         return VersionedEntity.class.isAssignableFrom(persister.getMappedClass()) && persister.isVersioned();
+    }
+
+    SnapshotLoader loader() {
+        return loader;
     }
 
     SnapshotSchema schema() {
@@ -126,7 +138,7 @@ final class SyncedEntity {
 
     /** The snapshot of a row from a state array in the persister's property order (as events carry it). */
     Snapshot snapshot(Object id, Object[] state) {
-        return Snapshot.of(schema, id, version(state), lastUpdated(state), stateOf(state));
+        return Snapshot.ofValues(schema, id, version(state), lastUpdated(state), stateOf(state));
     }
 
     /** The tombstone for a row deleted with the given last state, by a DELETE statement that ran at {@code at}. */
@@ -139,16 +151,15 @@ final class SyncedEntity {
         return snapshot(persister.getIdentifier(entity), persister.getValues(entity));
     }
 
-    private Map<String, Object> stateOf(Object[] state) {
-        Map<String, Object> values = new LinkedHashMap<>(positions.length * 2);
-        List<String> names = schema.propertyNames();
+    private Object[] stateOf(Object[] state) {
+        Object[] values = new Object[positions.length];
         for (int p = 0; p < positions.length; p++) {
             Object value = state[positions[p]];
             if (targets[p] != null && value != null) {
                 // a reference, possibly an uninitialized proxy: its id without loading it
                 value = factory.getPersistenceUnitUtil().getIdentifier(value);
             }
-            values.put(names.get(p), value);
+            values[p] = value;
         }
         return values;
     }
@@ -168,19 +179,31 @@ final class SyncedEntity {
      */
     Object materialize(Snapshot snapshot) {
         Object entity = persister.instantiate(snapshot.id(), null);
+        if (coversEveryProperty) {
+            // one call into Hibernate's generated bulk accessor, instead of one setter call per property
+            Object[] all = new Object[propertyCount];
+            all[versionIndex] = snapshot.version();
+            if (lastUpdatedIndex >= 0) {
+                all[lastUpdatedIndex] = snapshot.lastUpdated();
+            }
+            for (int p = 0; p < positions.length; p++) {
+                all[positions[p]] = reference(p, snapshot.value(p));
+            }
+            persister.setPropertyValues(entity, all);
+            return entity;
+        }
         persister.setValue(entity, versionIndex, snapshot.version());
         if (lastUpdatedIndex >= 0) {
             persister.setValue(entity, lastUpdatedIndex, snapshot.lastUpdated());
         }
-        int p = 0;
-        for (Object value : snapshot.state().values()) {
-            if (targets[p] != null && value != null) {
-                value = targets[p].instantiate(value, null);
-            }
-            persister.setValue(entity, positions[p], value);
-            p++;
+        for (int p = 0; p < positions.length; p++) {
+            persister.setValue(entity, positions[p], reference(p, snapshot.value(p)));
         }
         return entity;
+    }
+
+    private Object reference(int p, Object value) {
+        return targets[p] != null && value != null ? targets[p].instantiate(value, null) : value;
     }
 
     private static Class<?> boxed(Class<?> type) {

@@ -4,9 +4,12 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
+import jakarta.persistence.OneToMany;
 import jakarta.persistence.Table;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 
 @Entity(name = "Account")
 @Table(name = "account")
@@ -20,6 +23,9 @@ public class Account extends VersionedEntity {
     private BigDecimal balance;
     @Enumerated(EnumType.STRING)
     private Status status = Status.OPEN;
+    /** Not part of a snapshot: an account built by find keeps the empty list its constructor made. */
+    @OneToMany(mappedBy = "account")
+    private List<Profile> profiles = new ArrayList<>();
 
     protected Account() {
     }
@@ -48,6 +54,10 @@ public class Account extends VersionedEntity {
 
     public void setBalance(BigDecimal balance) {
         this.balance = balance;
+    }
+
+    public List<Profile> getProfiles() {
+        return profiles;
     }
 
     public Status getStatus() {

@@ -96,6 +96,12 @@ class CommittedChangesReachRedisTest {
         assertEquals("D", found.orElseThrow().getNickname());
         assertEquals(5L, found.get().getAccount().getId());
         assertEquals(0, found.get().getVersion());
+        assertNotNull(found.get().getLastUpdated());
+        Account account = sync.find(Account.class, 5L).orElseThrow(); // has a collection: set property by property
+        assertEquals("dee", account.getOwner());
+        assertEquals(0, BigDecimal.ONE.compareTo(account.getBalance()));
+        assertEquals(Account.Status.OPEN, account.getStatus());
+        assertTrue(account.getProfiles().isEmpty(), "collections are not cached; the constructor's list stays");
         CacheAgreesWithDatabase.assertAgrees(sf, true);
     }
 
