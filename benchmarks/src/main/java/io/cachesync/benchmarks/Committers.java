@@ -168,7 +168,7 @@ final class Committers {
         }
 
         private double pushes(String result) {
-            return meters.get(CacheSyncMetrics.PUSHES).tag("result", result).counter().count();
+            return meters.get(CacheSyncMetrics.PUSHES).tag("result", result).functionCounter().count();
         }
 
         @Override

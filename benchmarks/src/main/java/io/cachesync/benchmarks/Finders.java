@@ -124,7 +124,7 @@ final class Finders {
         }
 
         private double reads(String tier, String result) {
-            return meters.get(CacheSyncMetrics.READS).tag("tier", tier).tag("result", result).counter().count();
+            return meters.get(CacheSyncMetrics.READS).tag("tier", tier).tag("result", result).functionCounter().count();
         }
 
         @Override

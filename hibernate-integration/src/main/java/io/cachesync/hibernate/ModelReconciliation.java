@@ -57,6 +57,8 @@ final class ModelReconciliation {
     private long failed;
     private long unparseableKeys;
 
+    private final WalkedIds walked;
+
     ModelReconciliation(SyncedEntity entity, SessionFactoryImplementor factory, RedisSnapshotStore store,
                         Duration redisTimeout, ReconcileOptions options) {
         this.entity = entity;
@@ -66,6 +68,7 @@ final class ModelReconciliation {
         this.queries = new RowSnapshotQueries(entity);
         this.schema = entity.schema();
         this.classifier = new DriftClassifier(schema, store.codec());
+        this.walked = new WalkedIds(schema.idType());
         this.writeWaitMillis = redisTimeout.toMillis() * 4 + 1000;
     }
 
@@ -98,6 +101,9 @@ final class ModelReconciliation {
                 return;
             }
             reconcileRows(session, page);
+            for (Snapshot row : page) {
+                walked.add(row.id());
+            }
             rowsRead += page.size();
             last = page.get(page.size() - 1).id();
             progress.rows(rowsRead);
@@ -172,6 +178,11 @@ final class ModelReconciliation {
             } catch (RuntimeException e) {
                 unparseableKeys++;
             }
+        }
+        // Keys of rows the walk has just seen need no database lookup; only the others might be orphans.
+        keyById.keySet().removeIf(walked::contains);
+        if (keyById.isEmpty()) {
+            return;
         }
         Set<Object> existing = queries.existing(session, keyById.keySet());
         keyById.keySet().removeAll(existing);
