@@ -51,6 +51,7 @@ public final class SnapshotCache implements AutoCloseable {
     private final RepairQueue repairs;
     private final ScheduledExecutorService scheduler;
     private final RedisConnector connector;
+    private final RedisCircuitBreaker breaker;
     private final RedisSnapshotStore store;
     private final InvalidationSubscriber invalidations;
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
@@ -65,17 +66,29 @@ public final class SnapshotCache implements AutoCloseable {
         this.local = new LocalTier(settings);
         this.repairs = new RepairQueue(settings.repairMaxPending(), () -> metricsOverflow());
         int instance = INSTANCES.incrementAndGet();
-        this.metrics = new CacheSyncMetrics(registry, settings.keyPrefix(), instance, repairs::size);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "cachesync-" + instance + "-repair");
             thread.setDaemon(true);
             return thread;
         });
+        RedisConnector[] connectorRef = new RedisConnector[1]; // the probe needs the connector built below
+        this.breaker = new RedisCircuitBreaker(settings.breakerFailures(), settings.breakerProbeInterval().toMillis(),
+                scheduler, () -> ping(connectorRef[0]), this::scheduleRepair, settings.redisUriForLogs());
+        this.metrics = new CacheSyncMetrics(registry, settings.keyPrefix(), instance, repairs::size, breaker);
         this.invalidations = new InvalidationSubscriber(local, keys.invalidationChannel(), schemas, metrics);
         this.connector = new RedisConnector(settings, scheduler, this::scheduleRepair, invalidations::attach,
                 invalidations::channelLost);
-        this.store = new RedisSnapshotStore(connector, keys, codec, settings);
+        connectorRef[0] = connector;
+        this.store = new RedisSnapshotStore(connector, breaker, keys, codec, settings);
         connector.start();
+    }
+
+    private static java.util.concurrent.CompletionStage<?> ping(RedisConnector connector) {
+        io.lettuce.core.api.StatefulRedisConnection<String, byte[]> connection = connector.commands();
+        if (connection == null || !connector.available()) {
+            return CompletableFuture.failedFuture(new RedisUnavailableException("Redis is not connected", null));
+        }
+        return connection.async().ping();
     }
 
     private void metricsOverflow() {
@@ -119,7 +132,8 @@ public final class SnapshotCache implements AutoCloseable {
         CompletableFuture<Void> all = CompletableFuture.allOf(handled);
         if (settings.pushMode() == CacheSyncSettings.PushMode.SYNC) {
             try {
-                all.get(store.waitMillis() * 2, TimeUnit.MILLISECONDS);
+                // Lettuce fails each command at the timeout; this wait only bounds the commit if that timer is late
+                all.get(store.waitMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
@@ -180,6 +194,9 @@ public final class SnapshotCache implements AutoCloseable {
         String key = store.key(schema, id);
         byte[] bytes = null;
         boolean redisUp = store.available();
+        if (!redisUp && store.circuitOpen()) {
+            store.rejectedByCircuit();
+        }
         if (redisUp) {
             try {
                 bytes = store.read(key);
@@ -334,6 +351,7 @@ public final class SnapshotCache implements AutoCloseable {
             return;
         }
         closed = true;
+        breaker.close();
         ScheduledFuture<?> task = repairTask;
         if (task != null) {
             task.cancel(false);
