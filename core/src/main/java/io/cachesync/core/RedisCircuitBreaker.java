@@ -88,7 +88,8 @@ final class RedisCircuitBreaker {
             openings.increment();
             log.warn("cachesync stopped waiting on Redis at {}: {} calls in a row got no answer (last: {}); commits "
                             + "queue their keys and reads go to the database until Redis answers a probe (every {} ms)",
-                    redisForLogs, failureThreshold, failure.getClass().getSimpleName(), probeIntervalMillis);
+                    redisForLogs, failureThreshold, RedisSnapshotStore.unwrap(failure).getClass().getSimpleName(),
+                    probeIntervalMillis);
             scheduleProbe();
         }
     }
@@ -135,6 +136,17 @@ final class RedisCircuitBreaker {
             log.info("cachesync Redis at {} answers again after {} ms; {} calls failed fast meanwhile; retrying the "
                     + "queued keys", redisForLogs, (System.nanoTime() - openedAtNanos) / 1_000_000, rejected.sum());
             onClosed.run();
+        }
+    }
+
+    /** Probes at once if the circuit is open (e.g. the connection was just re-established). */
+    void probeNow() {
+        if (open.get() && !closed) {
+            try {
+                scheduler.execute(this::probeOnce);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the cache is closing
+            }
         }
     }
 

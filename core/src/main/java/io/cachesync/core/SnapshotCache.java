@@ -76,11 +76,17 @@ public final class SnapshotCache implements AutoCloseable {
                 scheduler, () -> ping(connectorRef[0]), this::scheduleRepair, settings.redisUriForLogs());
         this.metrics = new CacheSyncMetrics(registry, settings.keyPrefix(), instance, repairs::size, breaker);
         this.invalidations = new InvalidationSubscriber(local, keys.invalidationChannel(), schemas, metrics);
-        this.connector = new RedisConnector(settings, scheduler, this::scheduleRepair, invalidations::attach,
+        this.connector = new RedisConnector(settings, scheduler, this::reconnected, invalidations::attach,
                 invalidations::channelLost);
         connectorRef[0] = connector;
         this.store = new RedisSnapshotStore(connector, breaker, keys, codec, settings);
         connector.start();
+    }
+
+    /** The command connection is (re)established: a failure streak that opened the circuit may be over. */
+    private void reconnected() {
+        breaker.probeNow();
+        scheduleRepair();
     }
 
     private static java.util.concurrent.CompletionStage<?> ping(RedisConnector connector) {
@@ -207,13 +213,18 @@ public final class SnapshotCache implements AutoCloseable {
         }
         if (bytes != null) {
             DecodeResult decoded = codec.decode(schema, id, bytes);
-            if (decoded instanceof DecodeResult.Decoded d) {
+            if (decoded instanceof DecodeResult.Decoded d && repairs.pendingVersion(key) > d.snapshot().version()) {
+                // This node committed a newer version whose push has not landed yet (Redis was away): Redis is
+                // behind, so serving it would break read-your-writes. The database has the newest state, and the
+                // fill below brings Redis up to it.
+                log.debug("cachesync read of {} skipped Redis' v{}: a newer committed version is queued for repair",
+                        key, d.snapshot().version());
+            } else if (decoded instanceof DecodeResult.Decoded d) {
                 metrics.redisHits.increment();
                 local.fill(d.snapshot(), epoch);
                 return d.snapshot().tombstone() ? Optional.empty() : Optional.of(d.snapshot());
             }
-            DecodeResult.Undecodable bad = (DecodeResult.Undecodable) decoded;
-            if (!bad.schemaMismatch()) {
+            if (decoded instanceof DecodeResult.Undecodable bad && !bad.schemaMismatch()) {
                 metrics.corrupt.increment();
                 logCorruptOnce(key, bad.reason());
             }

@@ -56,6 +56,12 @@ class RedisKilledUnderWriteLoadLosesNoCommitTest {
                     long n = id;
                     sf.inTransaction(s -> s.persist(new Account(n, "owner" + n, BigDecimal.ZERO)));
                 }
+                // How long cachesync held each committing thread (from the commit to the push's return), apart from
+                // the database work that a loaded machine makes slow whatever Redis does
+                ThreadLocal<long[]> pushStart = ThreadLocal.withInitial(() -> new long[1]);
+                LongAccumulator longestPushNanos = new LongAccumulator(Math::max, 0);
+                sync.runtime().beforePush = () -> pushStart.get()[0] = System.nanoTime();
+                sync.runtime().afterPush = () -> longestPushNanos.accumulate(System.nanoTime() - pushStart.get()[0]);
                 AtomicLong committed = new AtomicLong();
                 AtomicLong reads = new AtomicLong();
                 LongAccumulator longestNanos = new LongAccumulator(Math::max, 0);
@@ -109,11 +115,14 @@ class RedisKilledUnderWriteLoadLosesNoCommitTest {
                 CacheStatistics stats = sync.statistics();
                 ReconciliationReport check = Reconciler.of(sf).checkOnly(true).run();
                 long longestMillis = longestNanos.get() / 1_000_000;
+                long longestPushMillis = longestPushNanos.get() / 1_000_000;
                 System.out.printf("[outage-under-load] %d commits by %d threads (%d while Redis was dead), all "
-                                + "committed; longest commit %d ms (timeout %d ms); %d reads, %d wrong; %d pushes "
-                                + "failed and were retried (%d repair log lines); breaker opened %d times; check-only "
-                                + "Reconciler afterwards: %d consistent, %d inconsistent, %d missing, %d orphaned%n",
-                        committed.get(), THREADS, duringOutage, longestMillis, TIMEOUT.toMillis(), reads.get(),
+                                + "committed; longest wait for cachesync in a commit %d ms, longest whole transaction "
+                                + "%d ms (timeout %d ms); %d reads, %d wrong; %d pushes failed and were retried (%d "
+                                + "repair log lines); breaker opened %d times; check-only Reconciler afterwards: %d "
+                                + "consistent, %d inconsistent, %d missing, %d orphaned%n",
+                        committed.get(), THREADS, duringOutage, longestPushMillis, longestMillis, TIMEOUT.toMillis(),
+                        reads.get(),
                         wrongReads.size(), stats.pushesFailed(), logs.count("INFO", "cachesync repaired"),
                         stats.circuitOpenings(), check.consistent(), check.inconsistent(), check.missing(),
                         check.orphaned());
@@ -123,9 +132,12 @@ class RedisKilledUnderWriteLoadLosesNoCommitTest {
                         Math.min(20, wrongReads.size()))));
                 assertTrue(duringOutage > 0, "the load ran while Redis was dead");
                 assertTrue(stats.pushesFailed() > 0, "some pushes failed: the kill happened under load");
-                // a timing is a benchmark; this bound only catches a commit that waited for Redis' reconnection
-                // or several timeouts in a row: timeout + 1 s, generous for a loaded 2-core machine
-                assertTrue(longestMillis < TIMEOUT.toMillis() + 1_000, "longest commit " + longestMillis + " ms");
+                // A timing is a benchmark; this bound only catches a commit that waited for Redis' reconnection or
+                // for several timeouts in a row: timeout + 1 s, generous for a loaded 2-core machine. It bounds
+                // cachesync's part of the commit: the whole transaction also waits for H2, which a loaded machine
+                // can stall for as long all by itself (seen: 940 ms before the kill).
+                assertTrue(longestPushMillis < TIMEOUT.toMillis() + 1_000, "longest push wait " + longestPushMillis
+                        + " ms");
                 assertEquals(0, check.inconsistent() + check.missing() + check.orphaned(), check.toString());
                 assertEquals(0, check.repaired(), "a check repairs nothing");
                 CacheAgreesWithDatabase.assertAgrees(sf, true);
