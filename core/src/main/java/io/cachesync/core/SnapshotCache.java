@@ -167,7 +167,15 @@ public final class SnapshotCache implements AutoCloseable {
             // The local copy stays: it is the committed state, newer than what Redis may still hold, and dropping
             // it would let the next read serve Redis' older version after this node served the new one.
             String key = store.key(schemaOrSelf(s), s.id());
+            boolean alreadyPending = repairs.pendingVersion(key) >= 0;
             boolean queued = repairs.offer(key, write);
+            if (alreadyPending && queued) {
+                // the key is already logged and queued: one WARN per key per outage, not one per commit
+                log.debug("cachesync push failed for {}#{} v{}: {}; replaces the queued version", s.entityName(),
+                        s.id(), s.version(), describe(outcome.failure()));
+                scheduleRepair();
+                return;
+            }
             log.warn("cachesync push failed for {}#{} v{}: {}; {}", s.entityName(), s.id(), s.version(),
                     describe(outcome.failure()), queued ? "queued for repair (" + repairs.size() + " pending)"
                             : "repair queue full, entity marked for reconciliation");
