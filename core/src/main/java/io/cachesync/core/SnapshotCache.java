@@ -59,6 +59,7 @@ public final class SnapshotCache implements AutoCloseable {
     private volatile long repairDelayMillis = 50;
     private volatile ScheduledFuture<?> repairTask;
     private volatile boolean closed;
+    private volatile boolean closeSummarised;
 
     public SnapshotCache(CacheSyncSettings settings, MeterRegistry registry) {
         this.settings = settings;
@@ -164,6 +165,10 @@ public final class SnapshotCache implements AutoCloseable {
                     outcome.storedVersion());
         } else {
             metrics.pushesFailed.increment();
+            if (closed) {
+                afterClose(write, outcome);
+                return;
+            }
             // The local copy stays: it is the committed state, newer than what Redis may still hold, and dropping
             // it would let the next read serve Redis' older version after this node served the new one.
             String key = store.key(schemaOrSelf(s), s.id());
@@ -180,6 +185,20 @@ public final class SnapshotCache implements AutoCloseable {
                     describe(outcome.failure()), queued ? "queued for repair (" + repairs.size() + " pending)"
                             : "repair queue full, entity marked for reconciliation");
             scheduleRepair();
+        }
+    }
+
+    /**
+     * A push that failed because the cache is closing (its connection was closed under it). The key goes to the
+     * queue, so that the summary that close() logs names it; if that summary is already written, it gets a line of
+     * its own. (The flag is set before the summary reads the queue, so a key is named at least once.)
+     */
+    private void afterClose(SnapshotWrite write, WriteOutcome outcome) {
+        Snapshot s = write.snapshot();
+        repairs.offer(store.key(schemaOrSelf(s), s.id()), write);
+        if (closeSummarised) {
+            log.warn("cachesync closed before {}#{} v{} reached Redis ({}); run the Reconciler to repair it",
+                    s.entityName(), s.id(), s.version(), describe(outcome.failure()));
         }
     }
 
@@ -381,6 +400,10 @@ public final class SnapshotCache implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // closing the connection fails the pushes still in flight; their handlers queue them (see afterClose)
+        // before the client's shutdown returns, so that the summary below names them too
+        connector.close();
+        closeSummarised = true;
         List<SnapshotWrite> left = repairs.snapshotOfPending();
         if (!left.isEmpty()) {
             StringBuilder keysLeft = new StringBuilder();
@@ -392,7 +415,6 @@ public final class SnapshotCache implements AutoCloseable {
             log.warn("cachesync closed with {} keys never pushed to Redis ({}{}); run the Reconciler to repair them",
                     left.size(), keysLeft, left.size() > 20 ? ", …" : "");
         }
-        connector.close();
         metrics.close();
     }
 
