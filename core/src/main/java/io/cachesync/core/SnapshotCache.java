@@ -130,6 +130,10 @@ public final class SnapshotCache implements AutoCloseable {
         for (SnapshotWrite write : writes) {
             local.commit(write.snapshot(), write.mode() == WriteMode.INSERT);
         }
+        Runnable hook = beforeRedisWrite;
+        if (hook != null) {
+            hook.run();
+        }
         List<CompletableFuture<WriteOutcome>> outcomes = store.write(writes);
         CompletableFuture<?>[] handled = new CompletableFuture<?>[outcomes.size()];
         for (int i = 0; i < outcomes.size(); i++) {
@@ -151,7 +155,22 @@ public final class SnapshotCache implements AutoCloseable {
         return all;
     }
 
+    /*
+     * Test hooks, to widen race windows at each step after a commit: null in production, where each costs one
+     * volatile read. Set from tests through the same package.
+     */
+    /** Runs after the local tier took a commit's snapshots, before they are sent to Redis. */
+    volatile Runnable beforeRedisWrite;
+    /** Runs when Redis' answer (or the failure) for one push arrives, before it is handled (on Lettuce's thread). */
+    volatile Runnable beforePushOutcome;
+    /** Runs on the read path after the database load, before the fill of Redis and the local tier. */
+    volatile Runnable beforeFill;
+
     private void afterPush(SnapshotWrite write, WriteOutcome outcome) {
+        Runnable hook = beforePushOutcome;
+        if (hook != null) {
+            hook.run();
+        }
         Snapshot s = write.snapshot();
         if (outcome.written()) {
             metrics.pushesWritten.increment();
@@ -263,6 +282,10 @@ public final class SnapshotCache implements AutoCloseable {
             return loaded;
         }
         Snapshot fresh = loaded.get();
+        Runnable hook = beforeFill;
+        if (hook != null) {
+            hook.run();
+        }
         if (redisUp) {
             SnapshotWrite fill = bytes == null ? SnapshotWrite.newer(fresh) : SnapshotWrite.unchangedSince(fresh, bytes);
             WriteOutcome outcome = store.writeAndWait(fill);
