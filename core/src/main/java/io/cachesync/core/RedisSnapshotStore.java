@@ -25,7 +25,8 @@ import java.util.function.Predicate;
  * Snapshots in Redis: versioned writes through {@link VersionedWriteScript}, single and batched reads, and key
  * scans. Writes of one batch are sent back to back and awaited together: one round trip, however many keys.
  *
- * <p>Every call fails fast (never blocks past the configured timeout) when Redis is unreachable.
+ * <p>No call waits much past the configured timeout; every call fails at once while Redis is disconnected or the
+ * circuit breaker is open (Redis stopped answering), and reports its outcome to the breaker.
  * Thread-safe.
  */
 public final class RedisSnapshotStore {

@@ -30,7 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #read} serves the local tier, then Redis, then the loader (the database), and fills the tiers
  *   with versioned writes, so a slow reader never replaces a newer snapshot. Undecodable bytes are a miss,
  *   counted, logged once per key and overwritten.</li>
- *   <li>{@link #close} releases every thread and connection it opened; keys still pending are logged.</li>
+ *   <li>While Redis stops answering (consecutive timeouts), a {@link RedisCircuitBreaker} makes pushes and reads
+ *   fail fast, to the repair queue and to the loader, until a probe finds Redis answering again.</li>
+ *   <li>{@link #close} releases every thread and connection it opened; keys still pending, and pushes failed by
+ *   the close itself, are logged.</li>
  * </ul>
  * Thread-safe.
  */

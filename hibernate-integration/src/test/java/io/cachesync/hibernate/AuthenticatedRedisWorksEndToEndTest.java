@@ -61,19 +61,14 @@ class AuthenticatedRedisWorksEndToEndTest {
             endToEnd(uri, APP_PASSWORD, redis, s -> { }, () -> assertNothingDenied(adminUri),
                     () -> createAppUser(adminUri));
             assertNothingDenied(adminUri);
-            RedisClient admin = RedisClient.create(adminUri);
-            try (StatefulRedisConnection<String, String> connection = admin.connect()) {
-                // and the rule does confine it: nothing outside the prefix
-                RedisClient app = RedisClient.create(uri);
-                try (StatefulRedisConnection<String, String> confined = app.connect()) {
-                    assertThrows(RedisCommandExecutionException.class, () -> confined.sync().get("session:42"));
-                    assertThrows(RedisCommandExecutionException.class, () -> confined.sync().flushall());
-                    assertThrows(RedisCommandExecutionException.class, () -> confined.sync().publish("other", "x"));
-                } finally {
-                    app.shutdown();
-                }
+            // and the rule does confine it: nothing outside the prefix
+            RedisClient app = RedisClient.create(uri);
+            try (StatefulRedisConnection<String, String> confined = app.connect()) {
+                assertThrows(RedisCommandExecutionException.class, () -> confined.sync().get("session:42"));
+                assertThrows(RedisCommandExecutionException.class, () -> confined.sync().flushall());
+                assertThrows(RedisCommandExecutionException.class, () -> confined.sync().publish("other", "x"));
             } finally {
-                admin.shutdown();
+                app.shutdown();
             }
         }
     }
