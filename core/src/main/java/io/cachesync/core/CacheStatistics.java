@@ -21,11 +21,15 @@ package io.cachesync.core;
  * @param pendingRepairs        keys waiting for a retry now
  * @param repairOverflows       keys that found the repair queue full
  * @param localSize             entries in the local tier now (estimate)
+ * @param circuitOpen           true while the circuit breaker is open: Redis stopped answering, calls fail fast
+ * @param circuitOpenings       times the circuit breaker opened
+ * @param circuitRejected       calls to Redis not sent because the circuit was open (failed fast instead)
  */
 public record CacheStatistics(long localHits, long localMisses, long redisHits, long redisMisses, long databaseLoads,
                               long fillsWritten, long fillsRefused, long pushesWritten, long pushesRefused,
                               long pushesFailed, long corrupt, long invalidationsSent, long invalidationsReceived,
-                              long localClears, long pendingRepairs, long repairOverflows, long localSize) {
+                              long localClears, long pendingRepairs, long repairOverflows, long localSize,
+                              boolean circuitOpen, long circuitOpenings, long circuitRejected) {
 
     /** Share of reads answered without the database, 0 when nothing was read. */
     public double cacheHitRatio() {

@@ -40,6 +40,12 @@ public final class CacheSyncMetrics {
     public static final String REPAIR_PENDING = "cachesync.repair.pending";
     /** Keys that found the repair queue full (their entity is marked for reconciliation). */
     public static final String REPAIR_OVERFLOWS = "cachesync.repair.overflows";
+    /** 1 while the circuit breaker is open (Redis stopped answering; calls fail fast), else 0 (gauge). */
+    public static final String BREAKER_OPEN = "cachesync.redis.breaker.open";
+    /** Times the circuit breaker opened. */
+    public static final String BREAKER_OPENINGS = "cachesync.redis.breaker.openings";
+    /** Redis calls (pushes, reads) not sent because the circuit was open: failed fast instead of waiting. */
+    public static final String BREAKER_REJECTED = "cachesync.redis.breaker.rejected";
 
     final LongAdder localHits = new LongAdder();
     final LongAdder localMisses = new LongAdder();
@@ -58,9 +64,12 @@ public final class CacheSyncMetrics {
 
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
+    private final RedisCircuitBreaker breaker;
 
-    CacheSyncMetrics(MeterRegistry registry, String prefix, int instance, Supplier<Number> repairPending) {
+    CacheSyncMetrics(MeterRegistry registry, String prefix, int instance, Supplier<Number> repairPending,
+                     RedisCircuitBreaker breaker) {
         this.registry = registry;
+        this.breaker = breaker;
         String id = Integer.toString(instance);
         counter(registry, READS, prefix, id, localHits, "tier", "local", "result", "hit");
         counter(registry, READS, prefix, id, localMisses, "tier", "local", "result", "miss");
@@ -80,6 +89,10 @@ public final class CacheSyncMetrics {
         counter(registry, REPAIR_OVERFLOWS, prefix, id, repairOverflows);
         meters.add(Gauge.builder(REPAIR_PENDING, repairPending).tag("prefix", prefix).tag("instance", id)
                 .description("keys whose push failed and that wait for a retry").register(registry));
+        meters.add(Gauge.builder(BREAKER_OPEN, breaker, b -> b.isOpen() ? 1 : 0).tag("prefix", prefix)
+                .tag("instance", id).description("1 while calls to Redis fail fast").register(registry));
+        counter(registry, BREAKER_OPENINGS, prefix, id, breaker.openings);
+        counter(registry, BREAKER_REJECTED, prefix, id, breaker.rejected);
     }
 
     long invalidationsSent() {
@@ -107,6 +120,7 @@ public final class CacheSyncMetrics {
         return new CacheStatistics(localHits.sum(), localMisses.sum(), redisHits.sum(), redisMisses.sum(),
                 databaseLoads.sum(), fillsWritten.sum(), fillsRefused.sum(), pushesWritten.sum(), pushesRefused.sum(),
                 pushesFailed.sum(), corrupt.sum(), invalidationsSent(), invalidationsReceived.sum(), localClears.sum(),
-                pendingRepairs, repairOverflows.sum(), localSize);
+                pendingRepairs, repairOverflows.sum(), localSize, breaker.isOpen(), breaker.openings.sum(),
+                breaker.rejected.sum());
     }
 }

@@ -25,6 +25,9 @@ public final class CacheSyncSettings {
     public static final String LOCAL_EXPIRE_AFTER_WRITE = "cachesync.local.expire-after-write";
     public static final String REPAIR_MAX_PENDING = "cachesync.repair.max-pending";
     public static final String REPAIR_MAX_BACKOFF = "cachesync.repair.max-backoff";
+    public static final String BREAKER_FAILURES = "cachesync.redis.breaker.failures";
+    public static final String BREAKER_PROBE_INTERVAL = "cachesync.redis.breaker.probe-interval";
+    public static final String TLS_CA_FILE = "cachesync.redis.tls.ca-file";
 
     /** When the committing thread waits for Redis. */
     public enum PushMode {
@@ -45,6 +48,9 @@ public final class CacheSyncSettings {
     private final Duration localExpireAfterWrite;
     private final int repairMaxPending;
     private final Duration repairMaxBackoff;
+    private final int breakerFailures;
+    private final Duration breakerProbeInterval;
+    private final java.nio.file.Path tlsCaFile;
 
     private CacheSyncSettings(Builder b) {
         this.redisUri = Objects.requireNonNull(b.redisUri, REDIS_URI);
@@ -58,6 +64,9 @@ public final class CacheSyncSettings {
         this.localExpireAfterWrite = b.localExpireAfterWrite;
         this.repairMaxPending = b.repairMaxPending;
         this.repairMaxBackoff = b.repairMaxBackoff;
+        this.breakerFailures = b.breakerFailures;
+        this.breakerProbeInterval = b.breakerProbeInterval;
+        this.tlsCaFile = b.tlsCaFile;
     }
 
     /** True when the map switches cachesync on, i.e. holds {@value #REDIS_URI}. */
@@ -116,6 +125,18 @@ public final class CacheSyncSettings {
         Duration backoff = duration(properties, REPAIR_MAX_BACKOFF, false);
         if (backoff != null) {
             b.repairMaxBackoff(backoff);
+        }
+        Long failures = number(properties, BREAKER_FAILURES, 1, 1_000_000);
+        if (failures != null) {
+            b.breakerFailures(failures.intValue());
+        }
+        Duration probe = duration(properties, BREAKER_PROBE_INTERVAL, false);
+        if (probe != null) {
+            b.breakerProbeInterval(probe);
+        }
+        String caFile = text(properties, TLS_CA_FILE);
+        if (caFile != null) {
+            b.tlsCaFile(java.nio.file.Path.of(caFile.trim()));
         }
         return b.build();
     }
@@ -276,6 +297,24 @@ public final class CacheSyncSettings {
         return repairMaxBackoff;
     }
 
+    /** Consecutive calls without an answer from Redis after which calls fail fast (the circuit opens). */
+    public int breakerFailures() {
+        return breakerFailures;
+    }
+
+    /** While the circuit is open, how often a PING checks whether Redis answers again. */
+    public Duration breakerProbeInterval() {
+        return breakerProbeInterval;
+    }
+
+    /**
+     * PEM file of the certificate authorities trusted for {@code rediss://}, or null for the JVM's default trust
+     * store.
+     */
+    public java.nio.file.Path tlsCaFile() {
+        return tlsCaFile;
+    }
+
     /** The Redis URI fit for a log line: any password masked. */
     public String redisUriForLogs() {
         return masked(redisUri.toString());
@@ -294,6 +333,9 @@ public final class CacheSyncSettings {
         private Duration localExpireAfterWrite = Duration.ofMinutes(10);
         private int repairMaxPending = 100_000;
         private Duration repairMaxBackoff = Duration.ofSeconds(5);
+        private int breakerFailures = 5;
+        private Duration breakerProbeInterval = Duration.ofMillis(500);
+        private java.nio.file.Path tlsCaFile;
 
         private Builder(RedisURI redisUri) {
             this.redisUri = redisUri;
@@ -355,6 +397,29 @@ public final class CacheSyncSettings {
 
         public Builder repairMaxBackoff(Duration repairMaxBackoff) {
             this.repairMaxBackoff = positive(REPAIR_MAX_BACKOFF, repairMaxBackoff);
+            return this;
+        }
+
+        public Builder breakerFailures(int breakerFailures) {
+            if (breakerFailures < 1) {
+                throw new InvalidSettingException(BREAKER_FAILURES, breakerFailures, "must be at least 1");
+            }
+            this.breakerFailures = breakerFailures;
+            return this;
+        }
+
+        public Builder breakerProbeInterval(Duration breakerProbeInterval) {
+            this.breakerProbeInterval = positive(BREAKER_PROBE_INTERVAL, breakerProbeInterval);
+            return this;
+        }
+
+        /** A PEM file of trusted certificate authorities for {@code rediss://}; it must be a readable file. */
+        public Builder tlsCaFile(java.nio.file.Path tlsCaFile) {
+            if (tlsCaFile == null || !java.nio.file.Files.isRegularFile(tlsCaFile)
+                    || !java.nio.file.Files.isReadable(tlsCaFile)) {
+                throw new InvalidSettingException(TLS_CA_FILE, tlsCaFile, "not a readable file");
+            }
+            this.tlsCaFile = tlsCaFile;
             return this;
         }
 

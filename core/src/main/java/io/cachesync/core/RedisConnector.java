@@ -5,6 +5,7 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -67,6 +68,7 @@ final class RedisConnector implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(settings.redisTimeout()))
                 .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout(settings)).build())
+                .sslOptions(sslOptions(settings))
                 .build());
         client.addListener(new RedisConnectionStateListener() {
             @Override
@@ -91,6 +93,15 @@ final class RedisConnector implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** For rediss://: the configured certificate authorities, else the JVM's default trust store. */
+    private static SslOptions sslOptions(CacheSyncSettings settings) {
+        SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
+        if (settings.tlsCaFile() != null) {
+            ssl.trustManager(settings.tlsCaFile().toFile());
+        }
+        return ssl.build();
     }
 
     /** Connecting may take longer than a command, but never so long that a blackholed host stalls startup. */

@@ -25,14 +25,20 @@ import java.util.function.Predicate;
  * Snapshots in Redis: versioned writes through {@link VersionedWriteScript}, single and batched reads, and key
  * scans. Writes of one batch are sent back to back and awaited together: one round trip, however many keys.
  *
- * <p>Every call fails fast (never blocks past the configured timeout) when Redis is unreachable.
+ * <p>No call waits much past the configured timeout; every call fails at once while Redis is disconnected or the
+ * circuit breaker is open (Redis stopped answering), and reports its outcome to the breaker.
  * Thread-safe.
  */
 public final class RedisSnapshotStore {
 
     private static final String[] NO_KEYS = new String[0];
 
+    /** The failure of every call refused while the circuit is open: shared, so refusing allocates no trace. */
+    private static final RedisUnavailableException CIRCUIT_OPEN = RedisUnavailableException.withoutTrace(
+            "circuit open: Redis stopped answering, the call was not sent");
+
     private final RedisConnector connector;
+    private final RedisCircuitBreaker breaker;
     private final RedisKeys keys;
     private final SnapshotCodec codec;
     private final CacheSyncSettings settings;
@@ -40,8 +46,10 @@ public final class RedisSnapshotStore {
     private final byte[] tombstoneTtl;
     private final byte[] snapshotTtl;
 
-    RedisSnapshotStore(RedisConnector connector, RedisKeys keys, SnapshotCodec codec, CacheSyncSettings settings) {
+    RedisSnapshotStore(RedisConnector connector, RedisCircuitBreaker breaker, RedisKeys keys, SnapshotCodec codec,
+                       CacheSyncSettings settings) {
         this.connector = connector;
+        this.breaker = breaker;
         this.keys = keys;
         this.codec = codec;
         this.settings = settings;
@@ -74,6 +82,10 @@ public final class RedisSnapshotStore {
             if (connection == null || !connector.available()) {
                 outcomes.add(CompletableFuture.completedFuture(new WriteOutcome(write.snapshot(), false, -1,
                         new IllegalStateException("Redis is not connected"))));
+            } else if (!breaker.allows()) {
+                breaker.rejectedOne();
+                outcomes.add(CompletableFuture.completedFuture(new WriteOutcome(write.snapshot(), false, -1,
+                        CIRCUIT_OPEN)));
             } else {
                 outcomes.add(send(connection.async(), write));
             }
@@ -107,10 +119,12 @@ public final class RedisSnapshotStore {
                         ? redis.<List<Object>>eval(VersionedWriteScript.SOURCE_BYTES, ScriptOutputType.MULTI,
                         scriptKeys, args)
                         : CompletableFuture.failedFuture(unwrap(e)));
-        return reply.handle((result, failure) -> failure != null
-                        ? new WriteOutcome(snapshot, false, -1, unwrap(failure))
-                        : new WriteOutcome(snapshot, ((Long) result.get(0)) == 1L, (Long) result.get(1), null))
-                .toCompletableFuture();
+        return reply.handle((result, failure) -> {
+            breaker.record(failure);
+            return failure != null
+                    ? new WriteOutcome(snapshot, false, -1, unwrap(failure))
+                    : new WriteOutcome(snapshot, ((Long) result.get(0)) == 1L, (Long) result.get(1), null);
+        }).toCompletableFuture();
     }
 
     /** The message announcing a write: {@code "<version> <entity> <id>"}, the version prefixed {@code i} for an insert. */
@@ -123,13 +137,17 @@ public final class RedisSnapshotStore {
     public byte[] read(String key) throws RedisUnavailableException {
         StatefulRedisConnection<String, byte[]> connection = requireConnection();
         try {
-            return connection.async().get(key).get(waitMillis(), TimeUnit.MILLISECONDS);
+            byte[] value = connection.async().get(key).get(waitMillis(), TimeUnit.MILLISECONDS);
+            breaker.record(null);
+            return value;
         } catch (ExecutionException e) {
+            breaker.record(e);
             if (unwrap(e).getMessage() != null && unwrap(e).getMessage().startsWith("WRONGTYPE")) {
                 return new byte[0];
             }
             throw new RedisUnavailableException("GET " + key, unwrap(e));
         } catch (TimeoutException e) {
+            breaker.record(e);
             throw new RedisUnavailableException("GET " + key, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -146,14 +164,17 @@ public final class RedisSnapshotStore {
         try {
             List<KeyValue<String, byte[]>> values = connection.async().mget(keyList.toArray(NO_KEYS))
                     .get(waitMillis() * 4, TimeUnit.MILLISECONDS);
+            breaker.record(null);
             List<byte[]> out = new ArrayList<>(values.size());
             for (KeyValue<String, byte[]> value : values) {
                 out.add(value.getValueOrElse(null));
             }
             return out;
         } catch (ExecutionException e) {
+            breaker.record(e);
             throw new RedisUnavailableException("MGET of " + keyList.size() + " keys", unwrap(e));
         } catch (TimeoutException e) {
+            breaker.record(e);
             throw new RedisUnavailableException("MGET of " + keyList.size() + " keys", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -189,8 +210,10 @@ public final class RedisSnapshotStore {
                 cursor = page;
             } while (!cursor.isFinished());
         } catch (ExecutionException e) {
+            breaker.record(e);
             throw new RedisUnavailableException("SCAN " + keys.pattern(entityName), unwrap(e));
         } catch (TimeoutException e) {
+            breaker.record(e);
             throw new RedisUnavailableException("SCAN " + keys.pattern(entityName), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -198,8 +221,22 @@ public final class RedisSnapshotStore {
         }
     }
 
+    /**
+     * True when a call may be sent now: connected, and the circuit breaker is closed. When false, callers fail
+     * fast (to the repair queue, or to the database) instead of waiting for a timeout.
+     */
     public boolean available() {
-        return connector.available();
+        return connector.available() && breaker.allows();
+    }
+
+    /** True while the circuit breaker is open (Redis stopped answering; calls fail fast until a probe passes). */
+    public boolean circuitOpen() {
+        return breaker.isOpen();
+    }
+
+    /** Counts a read that went to the database at once because the circuit was open. */
+    void rejectedByCircuit() {
+        breaker.rejectedOne();
     }
 
     private StatefulRedisConnection<String, byte[]> requireConnection() throws RedisUnavailableException {
@@ -207,16 +244,24 @@ public final class RedisSnapshotStore {
         if (connection == null || !connector.available()) {
             throw new RedisUnavailableException("Redis is not connected", null);
         }
+        if (!breaker.allows()) {
+            breaker.rejectedOne();
+            throw CIRCUIT_OPEN;
+        }
         return connection;
     }
 
+    /**
+     * The longest a caller waits for one answer: the command timeout (which Lettuce enforces on every command)
+     * plus a margin for the timer and a loaded machine, after which the caller stops waiting anyway.
+     */
     long waitMillis() {
         return settings.redisTimeout().toMillis() + 50;
     }
 
     WriteOutcome join(CompletableFuture<WriteOutcome> future) {
         try {
-            return future.get(waitMillis() * 2, TimeUnit.MILLISECONDS);
+            return future.get(waitMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new WriteOutcome(null, false, -1, e);

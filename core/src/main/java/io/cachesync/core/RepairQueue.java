@@ -91,6 +91,15 @@ final class RepairQueue {
         return size.get();
     }
 
+    /** The version of the write queued for a key, or -1 when none is queued. Cheap when the queue is empty. */
+    long pendingVersion(String key) {
+        if (size.get() == 0) {
+            return -1;
+        }
+        SnapshotWrite write = pending.get(key);
+        return write == null ? -1 : write.snapshot().version();
+    }
+
     Set<String> entitiesNeedingReconciliation() {
         return Set.copyOf(needsReconciliation);
     }

@@ -30,7 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #read} serves the local tier, then Redis, then the loader (the database), and fills the tiers
  *   with versioned writes, so a slow reader never replaces a newer snapshot. Undecodable bytes are a miss,
  *   counted, logged once per key and overwritten.</li>
- *   <li>{@link #close} releases every thread and connection it opened; keys still pending are logged.</li>
+ *   <li>While Redis stops answering (consecutive timeouts), a {@link RedisCircuitBreaker} makes pushes and reads
+ *   fail fast, to the repair queue and to the loader, until a probe finds Redis answering again.</li>
+ *   <li>{@link #close} releases every thread and connection it opened; keys still pending, and pushes failed by
+ *   the close itself, are logged.</li>
  * </ul>
  * Thread-safe.
  */
@@ -51,6 +54,7 @@ public final class SnapshotCache implements AutoCloseable {
     private final RepairQueue repairs;
     private final ScheduledExecutorService scheduler;
     private final RedisConnector connector;
+    private final RedisCircuitBreaker breaker;
     private final RedisSnapshotStore store;
     private final InvalidationSubscriber invalidations;
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
@@ -58,6 +62,7 @@ public final class SnapshotCache implements AutoCloseable {
     private volatile long repairDelayMillis = 50;
     private volatile ScheduledFuture<?> repairTask;
     private volatile boolean closed;
+    private volatile boolean closeSummarised;
 
     public SnapshotCache(CacheSyncSettings settings, MeterRegistry registry) {
         this.settings = settings;
@@ -65,17 +70,35 @@ public final class SnapshotCache implements AutoCloseable {
         this.local = new LocalTier(settings);
         this.repairs = new RepairQueue(settings.repairMaxPending(), () -> metricsOverflow());
         int instance = INSTANCES.incrementAndGet();
-        this.metrics = new CacheSyncMetrics(registry, settings.keyPrefix(), instance, repairs::size);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "cachesync-" + instance + "-repair");
             thread.setDaemon(true);
             return thread;
         });
+        RedisConnector[] connectorRef = new RedisConnector[1]; // the probe needs the connector built below
+        this.breaker = new RedisCircuitBreaker(settings.breakerFailures(), settings.breakerProbeInterval().toMillis(),
+                scheduler, () -> ping(connectorRef[0]), this::scheduleRepair, settings.redisUriForLogs());
+        this.metrics = new CacheSyncMetrics(registry, settings.keyPrefix(), instance, repairs::size, breaker);
         this.invalidations = new InvalidationSubscriber(local, keys.invalidationChannel(), schemas, metrics);
-        this.connector = new RedisConnector(settings, scheduler, this::scheduleRepair, invalidations::attach,
+        this.connector = new RedisConnector(settings, scheduler, this::reconnected, invalidations::attach,
                 invalidations::channelLost);
-        this.store = new RedisSnapshotStore(connector, keys, codec, settings);
+        connectorRef[0] = connector;
+        this.store = new RedisSnapshotStore(connector, breaker, keys, codec, settings);
         connector.start();
+    }
+
+    /** The command connection is (re)established: a failure streak that opened the circuit may be over. */
+    private void reconnected() {
+        breaker.probeNow();
+        scheduleRepair();
+    }
+
+    private static java.util.concurrent.CompletionStage<?> ping(RedisConnector connector) {
+        io.lettuce.core.api.StatefulRedisConnection<String, byte[]> connection = connector.commands();
+        if (connection == null || !connector.available()) {
+            return CompletableFuture.failedFuture(new RedisUnavailableException("Redis is not connected", null));
+        }
+        return connection.async().ping();
     }
 
     private void metricsOverflow() {
@@ -110,6 +133,10 @@ public final class SnapshotCache implements AutoCloseable {
         for (SnapshotWrite write : writes) {
             local.commit(write.snapshot(), write.mode() == WriteMode.INSERT);
         }
+        Runnable hook = beforeRedisWrite;
+        if (hook != null) {
+            hook.run();
+        }
         List<CompletableFuture<WriteOutcome>> outcomes = store.write(writes);
         CompletableFuture<?>[] handled = new CompletableFuture<?>[outcomes.size()];
         for (int i = 0; i < outcomes.size(); i++) {
@@ -119,7 +146,8 @@ public final class SnapshotCache implements AutoCloseable {
         CompletableFuture<Void> all = CompletableFuture.allOf(handled);
         if (settings.pushMode() == CacheSyncSettings.PushMode.SYNC) {
             try {
-                all.get(store.waitMillis() * 2, TimeUnit.MILLISECONDS);
+                // Lettuce fails each command at the timeout; this wait only bounds the commit if that timer is late
+                all.get(store.waitMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
@@ -130,7 +158,22 @@ public final class SnapshotCache implements AutoCloseable {
         return all;
     }
 
+    /*
+     * Test hooks, to widen race windows at each step after a commit: null in production, where each costs one
+     * volatile read. Set from tests through the same package.
+     */
+    /** Runs after the local tier took a commit's snapshots, before they are sent to Redis. */
+    volatile Runnable beforeRedisWrite;
+    /** Runs when Redis' answer (or the failure) for one push arrives, before it is handled (on Lettuce's thread). */
+    volatile Runnable beforePushOutcome;
+    /** Runs on the read path after the database load, before the fill of Redis and the local tier. */
+    volatile Runnable beforeFill;
+
     private void afterPush(SnapshotWrite write, WriteOutcome outcome) {
+        Runnable hook = beforePushOutcome;
+        if (hook != null) {
+            hook.run();
+        }
         Snapshot s = write.snapshot();
         if (outcome.written()) {
             metrics.pushesWritten.increment();
@@ -144,14 +187,40 @@ public final class SnapshotCache implements AutoCloseable {
                     outcome.storedVersion());
         } else {
             metrics.pushesFailed.increment();
+            if (closed) {
+                afterClose(write, outcome);
+                return;
+            }
             // The local copy stays: it is the committed state, newer than what Redis may still hold, and dropping
             // it would let the next read serve Redis' older version after this node served the new one.
             String key = store.key(schemaOrSelf(s), s.id());
+            boolean alreadyPending = repairs.pendingVersion(key) >= 0;
             boolean queued = repairs.offer(key, write);
+            if (alreadyPending && queued) {
+                // the key is already logged and queued: one WARN per key per outage, not one per commit
+                log.debug("cachesync push failed for {}#{} v{}: {}; replaces the queued version", s.entityName(),
+                        s.id(), s.version(), describe(outcome.failure()));
+                scheduleRepair();
+                return;
+            }
             log.warn("cachesync push failed for {}#{} v{}: {}; {}", s.entityName(), s.id(), s.version(),
                     describe(outcome.failure()), queued ? "queued for repair (" + repairs.size() + " pending)"
                             : "repair queue full, entity marked for reconciliation");
             scheduleRepair();
+        }
+    }
+
+    /**
+     * A push that failed because the cache is closing (its connection was closed under it). The key goes to the
+     * queue, so that the summary that close() logs names it; if that summary is already written, it gets a line of
+     * its own. (The flag is set before the summary reads the queue, so a key is named at least once.)
+     */
+    private void afterClose(SnapshotWrite write, WriteOutcome outcome) {
+        Snapshot s = write.snapshot();
+        repairs.offer(store.key(schemaOrSelf(s), s.id()), write);
+        if (closeSummarised) {
+            log.warn("cachesync closed before {}#{} v{} reached Redis ({}); run the Reconciler to repair it",
+                    s.entityName(), s.id(), s.version(), describe(outcome.failure()));
         }
     }
 
@@ -188,6 +257,9 @@ public final class SnapshotCache implements AutoCloseable {
         String key = store.key(schema, id);
         byte[] bytes = null;
         boolean redisUp = store.available();
+        if (!redisUp && store.circuitOpen()) {
+            store.rejectedByCircuit();
+        }
         if (redisUp) {
             try {
                 bytes = store.read(key);
@@ -198,13 +270,18 @@ public final class SnapshotCache implements AutoCloseable {
         }
         if (bytes != null) {
             DecodeResult decoded = codec.decode(schema, id, bytes);
-            if (decoded instanceof DecodeResult.Decoded d) {
+            if (decoded instanceof DecodeResult.Decoded d && repairs.pendingVersion(key) > d.snapshot().version()) {
+                // This node committed a newer version whose push has not landed yet (Redis was away): Redis is
+                // behind, so serving it would break read-your-writes. The database has the newest state, and the
+                // fill below brings Redis up to it.
+                log.debug("cachesync read of {} skipped Redis' v{}: a newer committed version is queued for repair",
+                        key, d.snapshot().version());
+            } else if (decoded instanceof DecodeResult.Decoded d) {
                 metrics.redisHits.increment();
                 local.fill(d.snapshot(), epoch);
                 return d.snapshot().tombstone() ? null : d.snapshot();
             }
-            DecodeResult.Undecodable bad = (DecodeResult.Undecodable) decoded;
-            if (!bad.schemaMismatch()) {
+            if (decoded instanceof DecodeResult.Undecodable bad && !bad.schemaMismatch()) {
                 metrics.corrupt.increment();
                 logCorruptOnce(key, bad.reason());
             }
@@ -216,6 +293,10 @@ public final class SnapshotCache implements AutoCloseable {
             return null;
         }
         Snapshot fresh = loaded.get();
+        Runnable hook = beforeFill;
+        if (hook != null) {
+            hook.run();
+        }
         if (redisUp) {
             SnapshotWrite fill = bytes == null ? SnapshotWrite.newer(fresh) : SnapshotWrite.unchangedSince(fresh, bytes);
             WriteOutcome outcome = store.writeAndWait(fill);
@@ -342,6 +423,7 @@ public final class SnapshotCache implements AutoCloseable {
             return;
         }
         closed = true;
+        breaker.close();
         ScheduledFuture<?> task = repairTask;
         if (task != null) {
             task.cancel(false);
@@ -352,6 +434,10 @@ public final class SnapshotCache implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // closing the connection fails the pushes still in flight; their handlers queue them (see afterClose)
+        // before the client's shutdown returns, so that the summary below names them too
+        connector.close();
+        closeSummarised = true;
         List<SnapshotWrite> left = repairs.snapshotOfPending();
         if (!left.isEmpty()) {
             StringBuilder keysLeft = new StringBuilder();
@@ -363,7 +449,6 @@ public final class SnapshotCache implements AutoCloseable {
             log.warn("cachesync closed with {} keys never pushed to Redis ({}{}); run the Reconciler to repair them",
                     left.size(), keysLeft, left.size() > 20 ? ", …" : "");
         }
-        connector.close();
         metrics.close();
     }
 

@@ -14,20 +14,24 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
 
 /**
  * Snapshot JSON, written and read with Jackson's streaming API and typed by the {@link SnapshotSchema}.
  *
  * <p>The value under a key reads, for example:
  * <pre>{"version":3,"deleted":false,"schema":"9f2c1a7b44e0","entity":"Account","id":"42",
- * "lastUpdated":"2026-11-26T10:15:30.123456Z","state":{"owner":"ann","balance":120.50}}</pre>
+ * "lastUpdated":"2026-11-26T10:15:30.123456Z","state":{"owner":"ann","balance":120.50},"crc":"5e1f09a2"}</pre>
  * The first three fields always come first and in that order (a tombstone adds {@code "deletedAt"}, in
  * microseconds since the epoch, right after them): the versioned-write script reads them with a pattern match
- * rather than a full JSON parse.
+ * rather than a full JSON parse. The last field is always {@code "crc"}: the CRC-32C (8 hex digits) of every byte
+ * before its comma; a value whose checksum does not match is undecodable.
  *
  * <p>Decoding never instantiates a type named by the bytes (no default typing, no Java serialization): each
  * property is read as the type the schema gives. Bytes that do not decode to a snapshot of the expected entity
@@ -49,8 +53,12 @@ public final class SnapshotCodec {
                 .build();
     }
 
+    /** The value's last 18 bytes: {@code ,"crc":"<8 hex digits>"}} followed by the closing brace. */
+    private static final byte[] CRC_FIELD = ",\"crc\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final int CRC_TAIL = CRC_FIELD.length + 8 + 2;
+
     public byte[] encode(Snapshot snapshot) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        Buffer out = new Buffer();
         try (JsonGenerator gen = mapper.getFactory().createGenerator(out)) {
             gen.writeStartObject();
             gen.writeNumberField("version", snapshot.version());
@@ -73,6 +81,8 @@ public final class SnapshotCodec {
                 }
             }
             gen.writeEndObject();
+            gen.flush();
+            gen.writeStringField("crc", crcHex(out.crc()));
             gen.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode " + snapshot, e);
@@ -114,6 +124,10 @@ public final class SnapshotCodec {
         if (bytes.length > MAX_SNAPSHOT_BYTES) {
             return new DecodeResult.Undecodable(false, "value of " + bytes.length + " bytes is over the limit");
         }
+        String integrity = checkCrc(bytes);
+        if (integrity != null) {
+            return new DecodeResult.Undecodable(false, integrity);
+        }
         try (JsonParser parser = mapper.getFactory().createParser(bytes)) {
             return read(schema, expectedId, parser);
         } catch (IOException | RuntimeException e) {
@@ -152,6 +166,9 @@ public final class SnapshotCodec {
                     state = new Object[schema.propertyNames().size()];
                     present = readState(schema, parser, state);
                     foreignProperty = present < 0;
+                }
+                case "crc" -> {
+                    // checked over the raw bytes before parsing
                 }
                 case "deletedAt" -> {
                     // the tombstone's deletion time, repeated for the write script; lastUpdated carries it
@@ -229,6 +246,50 @@ public final class SnapshotCodec {
             throw new IOException("a structure where a " + type.getSimpleName() + " belongs");
         }
         return parser.readValueAs(type);
+    }
+
+    /**
+     * Null when the value ends with the CRC-32C of everything before its {@code "crc"} field, else why not.
+     * Why a checksum: a value whose bytes were changed (a flipped {@code deleted}, a spliced state, a changed
+     * number) can still be well-formed JSON of the right shape; without it, such a value would be served as the
+     * row. It detects accidents and foreign writers, not forgery: whoever can write to Redis can compute it (see
+     * the ACL advice in the README).
+     */
+    private static String checkCrc(byte[] bytes) {
+        int tail = bytes.length - CRC_TAIL;
+        if (tail < 2 || bytes[bytes.length - 1] != '}' || bytes[bytes.length - 2] != '"'
+                || !Arrays.equals(bytes, tail, tail + CRC_FIELD.length, CRC_FIELD, 0, CRC_FIELD.length)) {
+            return "no checksum at the end";
+        }
+        long stored = 0;
+        for (int i = tail + CRC_FIELD.length; i < bytes.length - 2; i++) {
+            int digit = Character.digit(bytes[i], 16);
+            if (digit < 0) {
+                return "malformed checksum";
+            }
+            stored = stored << 4 | digit;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, tail);
+        return crc.getValue() == stored ? null : "checksum mismatch: the bytes were changed after cachesync wrote them";
+    }
+
+    private static String crcHex(long crc) {
+        String hex = Long.toHexString(crc);
+        return "0".repeat(8 - hex.length()) + hex;
+    }
+
+    /** An output buffer whose CRC can be taken without copying it. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer() {
+            super(256);
+        }
+
+        long crc() {
+            CRC32C crc = new CRC32C();
+            crc.update(buf, 0, count);
+            return crc.getValue();
+        }
     }
 
     /** Microseconds since the epoch: the unit in which the write script compares times. */

@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A private {@code redis-server} process on a free loopback port: the {@code redis-server} on the PATH, or else
- * the binary that the embedded-redis jar ships. It keeps nothing on disk. Tests use it to kill, restart or slow
- * Redis; the demo uses it when no Redis is given.
+ * the binary that the embedded-redis jar ships. It keeps nothing on disk unless its extra args say so (e.g.
+ * {@code --appendonly yes}). Tests use it to kill, restart or slow Redis, or to run it with a password, ACL users
+ * or TLS; the demo uses it when no Redis is given.
  */
 public final class LocalRedisServer implements AutoCloseable {
 
@@ -28,6 +29,7 @@ public final class LocalRedisServer implements AutoCloseable {
     private final List<String> extraArgs;
     private final Path dir;
     private int port;
+    private boolean tls;
     private Process process;
 
     private LocalRedisServer(Path binary, String source, List<String> extraArgs) throws IOException {
@@ -54,6 +56,28 @@ public final class LocalRedisServer implements AutoCloseable {
         server.port = port;
         server.launch();
         return server;
+    }
+
+    /**
+     * Starts a server that accepts only TLS ({@code rediss://}) on a free port, with the given server certificate
+     * and key; clients are not asked for certificates. Throws if this redis-server was built without TLS.
+     */
+    public static LocalRedisServer startTls(Path certificate, Path key, Path caCertificate, String... extraArgs)
+            throws IOException {
+        Binary found = findBinary();
+        List<String> args = new ArrayList<>(List.of("--tls-cert-file", certificate.toString(), "--tls-key-file",
+                key.toString(), "--tls-ca-cert-file", caCertificate.toString(), "--tls-auth-clients", "no"));
+        args.addAll(List.of(extraArgs));
+        LocalRedisServer server = new LocalRedisServer(found.path, found.source, args);
+        server.port = freePort();
+        server.tls = true;
+        server.launch();
+        return server;
+    }
+
+    /** The redis-server that tests use (the PATH's, or the embedded jar's): to ask it about its build. */
+    public static Path binary() throws IOException {
+        return findBinary().path;
     }
 
     /** A loopback port that nothing listens on right now. */
@@ -113,8 +137,11 @@ public final class LocalRedisServer implements AutoCloseable {
 
     private void launch() throws IOException {
         List<String> command = new ArrayList<>(List.of(binary.toString(),
-                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--port", tls ? "0" : Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--daemonize", "no", "--protected-mode", "no", "--dir", dir.toString(), "--loglevel", "warning"));
+        if (tls) {
+            command.addAll(List.of("--tls-port", Integer.toString(port)));
+        }
         command.addAll(extraArgs);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile());
@@ -136,6 +163,9 @@ public final class LocalRedisServer implements AutoCloseable {
     private boolean answersPing() {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            if (tls) {
+                return true; // accepting connections is enough: the handshake is the client's test
+            }
             socket.setSoTimeout(500);
             OutputStream out = socket.getOutputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -175,7 +205,12 @@ public final class LocalRedisServer implements AutoCloseable {
         }
     }
 
-    /** Starts the server again on the same port, empty. */
+    /** The server's log file (its own directory also holds its data files). */
+    public Path log() {
+        return dir.resolve("redis.log");
+    }
+
+    /** Starts the server again on the same port: empty, unless its extra args made it persist its data. */
     public void restart() throws IOException {
         kill();
         launch();

@@ -118,6 +118,8 @@ final class CacheSyncRuntime implements AutoCloseable {
 
     /** Test hook: runs between the commit and the push, to widen race windows. Null in production. */
     volatile Runnable beforePush;
+    /** Test hook: runs once the push returned to the committing thread (to time it). Null in production. */
+    volatile Runnable afterPush;
 
     void publish(List<SnapshotWrite> writes) {
         Runnable hook = beforePush;
@@ -127,7 +129,25 @@ final class CacheSyncRuntime implements AutoCloseable {
         SnapshotCache c = cache;
         if (c != null) {
             c.publish(writes);
+        } else {
+            // the SessionFactory was closed while this transaction committed: say which keys Redis will miss
+            log.warn("cachesync is closed; {} committed change(s) not pushed to Redis ({}); run the Reconciler to "
+                    + "repair them", writes.size(), describe(writes));
         }
+        Runnable after = afterPush;
+        if (after != null) {
+            after.run();
+        }
+    }
+
+    private static String describe(List<SnapshotWrite> writes) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < Math.min(writes.size(), 20); i++) {
+            Snapshot s = writes.get(i).snapshot();
+            text.append(i == 0 ? "" : ", ").append(s.entityName()).append('#').append(s.id()).append(" v")
+                    .append(s.version());
+        }
+        return writes.size() > 20 ? text + ", …" : text.toString();
     }
 
     /** Loads a row's committed state straight from the database. */

@@ -58,6 +58,19 @@ class BootstrapSettingsTest {
             "cachesync.local.enabled|yes",
             "cachesync.push.mode|eventually",
             "cachesync.repair.max-pending|-1",
+            "cachesync.repair.max-pending|many",
+            "cachesync.repair.max-backoff|0s",
+            "cachesync.repair.max-backoff|soon",
+            "cachesync.snapshot-ttl|-1s",
+            "cachesync.snapshot-ttl|forever",
+            "cachesync.tombstone-ttl|0ms",
+            "cachesync.local.expire-after-write|0s",
+            "cachesync.local.expire-after-write|PT",
+            "cachesync.redis.breaker.failures|0",
+            "cachesync.redis.breaker.failures|five",
+            "cachesync.redis.breaker.probe-interval|0ms",
+            "cachesync.redis.breaker.probe-interval|often",
+            "cachesync.redis.tls.ca-file|/no/such/ca.pem",
             "cachesync.metrics.registry|not a registry"})
     void aMalformedKeyStopsTheBootstrapNamingKeyAndValue(String key, String value, TestRedis redis) {
         Map<String, Object> settings = TestNodes.settings(TestNodes.newDatabase(), redis.uri(), true);
@@ -71,6 +84,22 @@ class BootstrapSettingsTest {
         assertTrue(cause.getMessage().contains(key), cause.getMessage());
         assertTrue(cause.getMessage().contains(value.length() > 12 ? value.substring(0, 12) : value),
                 cause.getMessage());
+    }
+
+    /** Every cachesync key the settings define is covered by the malformed-value cases above. */
+    @Test
+    void everySettingKeyHasAMalformedCase() throws Exception {
+        java.util.Set<String> covered = new java.util.HashSet<>();
+        for (String row : getClass().getDeclaredMethod("aMalformedKeyStopsTheBootstrapNamingKeyAndValue", String.class,
+                String.class, TestRedis.class).getAnnotation(CsvSource.class).value()) {
+            covered.add(row.substring(0, row.indexOf('|')));
+        }
+        for (java.lang.reflect.Field field : CacheSyncSettings.class.getFields()) {
+            if (field.getType() == String.class && java.lang.reflect.Modifier.isStatic(field.getModifiers())) {
+                String key = (String) field.get(null);
+                assertTrue(covered.contains(key), "no malformed-value case for " + key);
+            }
+        }
     }
 
     @Test

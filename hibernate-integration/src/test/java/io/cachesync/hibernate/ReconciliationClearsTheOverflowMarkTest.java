@@ -38,6 +38,12 @@ class ReconciliationClearsTheOverflowMarkTest {
                     sf.inTransaction(s -> s.find(Account.class, n).setOwner("changed while Redis was down"));
                 }
                 assertEquals(Set.of("Account"), sync.entitiesNeedingReconciliation(), logs.text());
+                // loud: one ERROR for the entity, a WARN naming each key that found the queue full, and a count
+                assertEquals(1, logs.count("ERROR", "repair queue is full"), logs.text());
+                assertEquals(1, logs.count("ERROR", "run the Reconciler for Account"), logs.text());
+                assertEquals(2, logs.count("WARN", "repair queue full, entity marked for reconciliation"), logs.text());
+                assertEquals(2, sync.statistics().repairOverflows());
+                assertEquals(1, sync.pendingRepairs(), "the queue holds what it can");
                 redis.restart(); // empty: only the one queued key comes back by itself
                 RedisOutageNeverFailsACommitTest.waitUntil(() -> sync.pendingRepairs() == 0, Duration.ofSeconds(20));
 

@@ -1,0 +1,22 @@
+package io.cachesync.core;
+
+/**
+ * Sets {@link SnapshotCache}'s package-private fault-injection hooks from tests in other packages (this class
+ * lives in the test sources only, in the same package as the cache).
+ */
+public final class PostCommitDelays {
+
+    private PostCommitDelays() {
+    }
+
+    /**
+     * Runs {@code delay} at every step the cache takes after a commit and on a read's fill: before the push is
+     * sent, when its outcome arrives (on Lettuce's thread: keep it short), and between a read's database load and
+     * its fill. Null removes them.
+     */
+    public static void inject(SnapshotCache cache, Runnable delay, Runnable onLettuceThread) {
+        cache.beforeRedisWrite = delay;
+        cache.beforePushOutcome = onLettuceThread;
+        cache.beforeFill = delay;
+    }
+}
