@@ -99,6 +99,17 @@ public final class RedisSnapshotStore {
     }
 
     private CompletableFuture<WriteOutcome> send(RedisAsyncCommands<String, byte[]> redis, SnapshotWrite write) {
+        try {
+            return sendOrThrow(redis, write);
+        } catch (RuntimeException e) {
+            // e.g. a property value Jackson cannot write: a failed write to queue and log, never an exception
+            // thrown into the application's commit or read
+            return CompletableFuture.completedFuture(new WriteOutcome(write.snapshot(), false, -1, e));
+        }
+    }
+
+    private CompletableFuture<WriteOutcome> sendOrThrow(RedisAsyncCommands<String, byte[]> redis,
+                                                        SnapshotWrite write) {
         Snapshot snapshot = write.snapshot();
         String key = keys.key(snapshot.entityName(), snapshot.id().toString());
         byte[][] args = {
@@ -256,7 +267,7 @@ public final class RedisSnapshotStore {
      * plus a margin for the timer and a loaded machine, after which the caller stops waiting anyway.
      */
     long waitMillis() {
-        return settings.redisTimeout().toMillis() + 50;
+        return settings.redisTimeout().toMillis() + 100;
     }
 
     WriteOutcome join(CompletableFuture<WriteOutcome> future) {

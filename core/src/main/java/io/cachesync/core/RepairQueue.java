@@ -37,7 +37,7 @@ final class RepairQueue {
         boolean[] full = {false};
         pending.compute(key, (k, old) -> {
             if (old != null) {
-                return old.snapshot().version() >= write.snapshot().version() ? old : asNewer(write);
+                return merge(old, write);
             }
             if (size.get() >= capacity) {
                 full[0] = true;
@@ -58,6 +58,32 @@ final class RepairQueue {
             return false;
         }
         return true;
+    }
+
+    /**
+     * The write that leaves Redis in the row's final state, of a queued one and a later one for the same key:
+     * within one generation of the row the newer version; across a delete and a re-insert of the id, whichever
+     * statement ran last (the times of the DELETE and the INSERT decide, as in the write script).
+     */
+    static SnapshotWrite merge(SnapshotWrite old, SnapshotWrite write) {
+        Snapshot queued = old.snapshot();
+        Snapshot next = write.snapshot();
+        if (write.mode() == WriteMode.INSERT && queued.tombstone() && queued.lastUpdated() != null
+                && write.insertedAt().isAfter(queued.lastUpdated())) {
+            return asNewer(write); // the id was re-inserted after the queued delete
+        }
+        if (old.insertedAt() != null && next.tombstone() && next.lastUpdated() != null
+                && next.lastUpdated().isBefore(old.insertedAt())) {
+            return old; // a late delete of the row before the queued insert
+        }
+        if (queued.version() >= next.version() && !(old.insertedAt() != null && next.tombstone())) {
+            return old;
+        }
+        if (old.insertedAt() != null && write.mode() == WriteMode.NEWER && !next.tombstone()) {
+            // an update of a queued insert keeps the insert's right to replace an older tombstone
+            return SnapshotWrite.insert(next, old.insertedAt());
+        }
+        return asNewer(write);
     }
 
     /**
@@ -102,6 +128,10 @@ final class RepairQueue {
 
     Set<String> entitiesNeedingReconciliation() {
         return Set.copyOf(needsReconciliation);
+    }
+
+    void markForReconciliation(String entityName) {
+        needsReconciliation.add(entityName);
     }
 
     void reconciled(String entityName) {

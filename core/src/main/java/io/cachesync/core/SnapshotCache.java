@@ -254,6 +254,7 @@ public final class SnapshotCache implements AutoCloseable {
         }
         metrics.localMisses.increment();
         long epoch = local.epoch();
+        long guard = local.guard(entity, id);
         String key = store.key(schema, id);
         byte[] bytes = null;
         boolean redisUp = store.available();
@@ -270,15 +271,16 @@ public final class SnapshotCache implements AutoCloseable {
         }
         if (bytes != null) {
             DecodeResult decoded = codec.decode(schema, id, bytes);
-            if (decoded instanceof DecodeResult.Decoded d && repairs.pendingVersion(key) > d.snapshot().version()) {
-                // This node committed a newer version whose push has not landed yet (Redis was away): Redis is
-                // behind, so serving it would break read-your-writes. The database has the newest state, and the
-                // fill below brings Redis up to it.
+            if (decoded instanceof DecodeResult.Decoded d && repairs.pendingVersion(key) >= 0) {
+                // This node committed a change whose push has not landed yet (Redis was away): Redis is behind
+                // (by version, or by generation when the id was deleted and re-inserted), so serving it would
+                // break read-your-writes. The database has the newest state, and the fill below brings Redis up
+                // to it.
                 log.debug("cachesync read of {} skipped Redis' v{}: a newer committed version is queued for repair",
                         key, d.snapshot().version());
             } else if (decoded instanceof DecodeResult.Decoded d) {
                 metrics.redisHits.increment();
-                local.fill(d.snapshot(), epoch);
+                local.fill(d.snapshot(), epoch, guard);
                 return d.snapshot().tombstone() ? null : d.snapshot();
             }
             if (decoded instanceof DecodeResult.Undecodable bad && !bad.schemaMismatch()) {
@@ -309,7 +311,7 @@ public final class SnapshotCache implements AutoCloseable {
                 return fresh;
             }
         }
-        local.fill(fresh, epoch);
+        local.fill(fresh, epoch, guard);
         return fresh;
     }
 
@@ -379,6 +381,14 @@ public final class SnapshotCache implements AutoCloseable {
         return repairs.entitiesNeedingReconciliation();
     }
 
+    /**
+     * Marks an entity as needing a full reconciliation, because a change of it could not be snapshotted or
+     * pushed and is not in the repair queue either.
+     */
+    public void markForReconciliation(String entityName) {
+        repairs.markForReconciliation(entityName);
+    }
+
     /** Clears the overflow mark of an entity, once a reconciliation has covered it. */
     public void markReconciled(String entityName) {
         repairs.reconciled(entityName);
@@ -397,6 +407,19 @@ public final class SnapshotCache implements AutoCloseable {
             return;
         }
         boolean progress = false;
+        try {
+            progress = retryBatch();
+        } catch (RuntimeException e) {
+            log.error("cachesync repair retry failed; trying again later", e);
+        } finally {
+            // whatever happened, the queue keeps being retried
+            repairDelayMillis = progress ? 50 : Math.min(repairDelayMillis * 2, settings.repairMaxBackoff().toMillis());
+            scheduleRepair();
+        }
+    }
+
+    private boolean retryBatch() {
+        boolean progress = false;
         if (store.available()) {
             List<Map.Entry<String, SnapshotWrite>> batch = repairs.peek(REPAIR_BATCH);
             List<SnapshotWrite> writes = new ArrayList<>(batch.size());
@@ -413,8 +436,7 @@ public final class SnapshotCache implements AutoCloseable {
                 }
             }
         }
-        repairDelayMillis = progress ? 50 : Math.min(repairDelayMillis * 2, settings.repairMaxBackoff().toMillis());
-        scheduleRepair();
+        return progress;
     }
 
     @Override

@@ -300,6 +300,12 @@ public final class SnapshotCodec {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 
+    /** True for the id types whose text in a key parses back to the same id (see {@link #parseId}). */
+    public static boolean supportsId(Class<?> idType) {
+        return idType == Long.class || idType == Integer.class || idType == String.class || idType == UUID.class
+                || idType == Short.class || idType == BigInteger.class;
+    }
+
     /** Parses the id text of a key back into an id of the schema's id type. */
     public static Object parseId(Class<?> idType, String idText) {
         if (idType == Long.class) {

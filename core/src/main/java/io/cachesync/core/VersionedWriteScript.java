@@ -33,6 +33,8 @@ final class VersionedWriteScript {
             "else",
             "  local current = redis.call('GET', key)",
             "  local v, deleted, schema = string.match(current, '^{\"version\":(%d+),\"deleted\":(%a+),\"schema\":\"([^\"]*)\"')",
+            // more than 15 digits is beyond what a Lua number holds exactly: not a version cachesync wrote
+            "  if v and #v > 15 then v = nil end",
             "  if v then stored = tonumber(v) end",
             "  if mode == 'unchanged' then",
             "    accept = current == ARGV[4]",

@@ -150,6 +150,26 @@ final class CacheSyncRuntime implements AutoCloseable {
         return writes.size() > 20 ? text + ", …" : text.toString();
     }
 
+    /** A committed change whose snapshot could not be taken: nothing may be thrown into the commit. */
+    void snapshotFailed(SyncedEntity entity, Object id, RuntimeException e) {
+        log.error("cachesync could not snapshot {}#{} after its commit ({}); the key may be stale in Redis until the "
+                + "Reconciler repairs {}", entity.entityName(), id, e.toString(), entity.entityName(), e);
+        SnapshotCache c = cache;
+        if (c != null) {
+            c.markForReconciliation(entity.entityName());
+        }
+    }
+
+    /** A committed transaction whose snapshots could not be published at all. */
+    void publishFailed(List<SnapshotWrite> writes, RuntimeException e) {
+        log.error("cachesync could not publish {} committed change(s) (first: {}): {}; their entities are marked "
+                + "for reconciliation", writes.size(), writes.get(0).snapshot(), e.toString(), e);
+        SnapshotCache c = cache;
+        if (c != null) {
+            writes.forEach(w -> c.markForReconciliation(w.snapshot().entityName()));
+        }
+    }
+
     /** Loads a row's committed state straight from the database. */
     Optional<Snapshot> load(SyncedEntity entity, Object id) {
         try (StatelessSession session = factory.openStatelessSession()) {

@@ -12,7 +12,8 @@ import org.hibernate.persister.entity.EntityPersister;
  * Hibernate's post-commit insert, update and delete listener: called only after the transaction committed,
  * with the state that was written. It snapshots the change into the session's {@link TransactionSnapshots};
  * nothing leaves the process here. A commit that failed calls the {@code ...CommitFailed} methods, which
- * record nothing.
+ * record nothing. It never throws into the application's commit: a snapshot that cannot be taken is logged and
+ * its entity marked for reconciliation.
  */
 final class CommitListener implements PostCommitInsertEventListener, PostCommitUpdateEventListener,
         PostCommitDeleteEventListener {
@@ -32,7 +33,12 @@ final class CommitListener implements PostCommitInsertEventListener, PostCommitU
     public void onPostInsert(PostInsertEvent event) {
         SyncedEntity entity = runtime.entity(event.getPersister());
         if (entity != null) {
-            runtime.transaction(event.getSession()).add(entity, entity.snapshot(event.getId(), event.getState()), true);
+            try {
+                runtime.transaction(event.getSession()).add(entity, entity.snapshot(event.getId(), event.getState()),
+                        true);
+            } catch (RuntimeException e) {
+                runtime.snapshotFailed(entity, event.getId(), e);
+            }
         }
     }
 
@@ -40,7 +46,12 @@ final class CommitListener implements PostCommitInsertEventListener, PostCommitU
     public void onPostUpdate(PostUpdateEvent event) {
         SyncedEntity entity = runtime.entity(event.getPersister());
         if (entity != null) {
-            runtime.transaction(event.getSession()).add(entity, entity.snapshot(event.getId(), event.getState()), false);
+            try {
+                runtime.transaction(event.getSession()).add(entity, entity.snapshot(event.getId(), event.getState()),
+                        false);
+            } catch (RuntimeException e) {
+                runtime.snapshotFailed(entity, event.getId(), e);
+            }
         }
     }
 
@@ -48,9 +59,13 @@ final class CommitListener implements PostCommitInsertEventListener, PostCommitU
     public void onPostDelete(PostDeleteEvent event) {
         SyncedEntity entity = runtime.entity(event.getPersister());
         if (entity != null) {
-            TransactionSnapshots transaction = runtime.transaction(event.getSession());
-            transaction.add(entity, entity.tombstone(event.getId(), event.getDeletedState(),
-                    transaction.statementTime(entity, event.getId())), false);
+            try {
+                TransactionSnapshots transaction = runtime.transaction(event.getSession());
+                transaction.add(entity, entity.tombstone(event.getId(), event.getDeletedState(),
+                        transaction.deleteTime(entity, event.getId())), false);
+            } catch (RuntimeException e) {
+                runtime.snapshotFailed(entity, event.getId(), e);
+            }
         }
     }
 

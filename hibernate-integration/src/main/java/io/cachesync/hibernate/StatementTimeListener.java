@@ -28,7 +28,7 @@ final class StatementTimeListener implements PostInsertEventListener, PostDelete
     public void onPostInsert(PostInsertEvent event) {
         SyncedEntity entity = runtime.entity(event.getPersister());
         if (entity != null) {
-            runtime.transaction(event.getSession()).statementRan(entity, event.getId());
+            runtime.transaction(event.getSession()).statementRan(entity, event.getId(), true);
         }
     }
 
@@ -36,7 +36,7 @@ final class StatementTimeListener implements PostInsertEventListener, PostDelete
     public void onPostDelete(PostDeleteEvent event) {
         SyncedEntity entity = runtime.entity(event.getPersister());
         if (entity != null) {
-            runtime.transaction(event.getSession()).statementRan(entity, event.getId());
+            runtime.transaction(event.getSession()).statementRan(entity, event.getId(), false);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.cachesync.hibernate;
 
 import io.cachesync.core.Snapshot;
+import io.cachesync.core.SnapshotCodec;
 import io.cachesync.core.SnapshotLoader;
 import io.cachesync.core.SnapshotSchema;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
@@ -77,8 +78,13 @@ final class SyncedEntity {
         this.coversEveryProperty = schemaNames.size() + 1 + (lastUpdated >= 0 ? 1 : 0) == names.length;
         this.positions = schemaPositions.stream().mapToInt(Integer::intValue).toArray();
         this.targets = schemaTargets.toArray(new EntityPersister[0]);
-        this.schema = new SnapshotSchema(persister.getJpaEntityName(),
-                boxed(persister.getIdentifierType().getReturnedClass()), schemaNames, schemaTypes);
+        Class<?> idType = boxed(persister.getIdentifierType().getReturnedClass());
+        if (!SnapshotCodec.supportsId(idType)) {
+            throw new IllegalStateException("cachesync cannot sync " + persister.getJpaEntityName() + ": its id is a "
+                    + idType.getName() + "; supported ids are Long, Integer, Short, String, UUID and BigInteger "
+                    + "(a composite id has no single key text). Do not extend VersionedEntity for this entity.");
+        }
+        this.schema = new SnapshotSchema(persister.getJpaEntityName(), idType, schemaNames, schemaTypes);
     }
 
     static boolean isSynced(EntityPersister persister) {
