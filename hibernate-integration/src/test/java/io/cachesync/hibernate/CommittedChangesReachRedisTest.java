@@ -1,13 +1,8 @@
 package io.cachesync.hibernate;
 
 import io.cachesync.core.Snapshot;
-import io.cachesync.testsupport.RedisExtension;
 import io.cachesync.testsupport.TestRedis;
-import org.hibernate.SessionFactory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -18,22 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(RedisExtension.class)
-class CommittedChangesReachRedisTest {
-
-    private SessionFactory sf;
-    private CacheSync sync;
-
-    @BeforeEach
-    void start(TestRedis redis) {
-        sf = TestNodes.node(TestNodes.newDatabase(), redis.uri(), true);
-        sync = CacheSync.of(sf);
-    }
-
-    @AfterEach
-    void stop() {
-        sf.close();
-    }
+class CommittedChangesReachRedisTest extends OneNodeTest {
 
     @Test
     void insertLandsAsVersionZeroWithItsState(TestRedis redis) {

@@ -1,14 +1,8 @@
 package io.cachesync.hibernate;
 
 import io.cachesync.core.Snapshot;
-import io.cachesync.testsupport.RedisExtension;
-import io.cachesync.testsupport.TestRedis;
 import org.hibernate.Session;
-import org.hibernate.SessionFactory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.math.BigDecimal;
 
@@ -17,22 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Deleting a row and inserting a new one with the same id, in one transaction or two, leaves the new row. */
-@ExtendWith(RedisExtension.class)
-class ReinsertedIdsEndInTheirFinalStateTest {
-
-    private SessionFactory sf;
-    private CacheSync sync;
-
-    @BeforeEach
-    void start(TestRedis redis) {
-        sf = TestNodes.node(TestNodes.newDatabase(), redis.uri(), true);
-        sync = CacheSync.of(sf);
-    }
-
-    @AfterEach
-    void stop() {
-        sf.close();
-    }
+class ReinsertedIdsEndInTheirFinalStateTest extends OneNodeTest {
 
     @Test
     void aDeleteAndAReinsertInOneTransactionPublishTheNewRow() {

@@ -1,15 +1,10 @@
 package io.cachesync.hibernate;
 
-import io.cachesync.testsupport.RedisExtension;
 import io.cachesync.testsupport.TestRedis;
 import jakarta.persistence.OptimisticLockException;
 import org.hibernate.Session;
-import org.hibernate.SessionFactory;
 import org.hibernate.Transaction;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.math.BigDecimal;
 
@@ -18,22 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Invariant 1: nothing of a transaction that rolled back, or failed to commit, reaches Redis or a local tier. */
-@ExtendWith(RedisExtension.class)
-class RolledBackTransactionWritesNothingTest {
-
-    private SessionFactory sf;
-    private CacheSync sync;
-
-    @BeforeEach
-    void start(TestRedis redis) {
-        sf = TestNodes.node(TestNodes.newDatabase(), redis.uri(), true);
-        sync = CacheSync.of(sf);
-    }
-
-    @AfterEach
-    void stop() {
-        sf.close();
-    }
+class RolledBackTransactionWritesNothingTest extends OneNodeTest {
 
     @Test
     void aRolledBackInsertLeavesNoKey(TestRedis redis) {
