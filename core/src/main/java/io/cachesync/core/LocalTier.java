@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The in-process tier: one bounded Caffeine cache per entity, keyed by id, holding decoded snapshots.
@@ -28,8 +27,6 @@ final class LocalTier {
     private final ConcurrentHashMap<String, Cache<Object, Entry>> byEntity = new ConcurrentHashMap<>();
     private final CacheSyncSettings settings;
     private final AtomicLong epoch = new AtomicLong();
-    private static final int STRIPES = 4096;
-    private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
     private volatile boolean bypassed;
 
     LocalTier(CacheSyncSettings settings) {
@@ -62,69 +59,49 @@ final class LocalTier {
     }
 
     /**
-     * The guard a read takes before it reads Redis or the database, for {@link #fill}: it changes whenever an
-     * invalidation, a demotion or a commit touches a key of the same stripe. Unlike a floor in the cache, it cannot
-     * be evicted, so a fill that raced an invalidation is refused however full the tier is. (Keys that share a
-     * stripe only cost each other a skipped fill, never a stale one.)
+     * Stores a snapshot read from Redis or the database, unless the tier was cleared since {@code startEpoch} or
+     * knows a newer version. Returns whether it was stored.
      */
-    long guard(String entityName, Object id) {
-        return stripes.get(stripe(entityName, id));
-    }
-
-    /**
-     * Stores a snapshot read from Redis or the database, unless the tier was cleared since {@code startEpoch},
-     * the key's stripe changed since {@code startGuard}, or the tier knows a newer version. Returns whether it was
-     * stored.
-     */
-    boolean fill(Snapshot snapshot, long startEpoch, long startGuard) {
-        int stripe = stripe(snapshot.entityName(), snapshot.id());
-        if (bypassed || epoch.get() != startEpoch || stripes.get(stripe) != startGuard) {
+    boolean fill(Snapshot snapshot, long startEpoch) {
+        if (bypassed || epoch.get() != startEpoch) {
             return false;
         }
-        Entry stored = store(snapshot, false);
-        if (stored != null && (epoch.get() != startEpoch || stripes.get(stripe) != startGuard)) {
-            // cleared or invalidated while we stored: undo our entry, and only ours
-            cache(snapshot.entityName()).asMap().remove(snapshot.id(), stored);
+        boolean stored = store(snapshot);
+        if (stored && epoch.get() != startEpoch) {
+            // cleared while we stored: the clear may have come after our compute, so undo
+            cache(snapshot.entityName()).asMap().remove(snapshot.id());
             return false;
         }
-        return stored != null;
+        return stored;
     }
 
     /**
      * The committing node's own write: stored at once, so that it reads its own writes. An insert also replaces
      * a tombstone or a floor: the row exists again, and versions restart with it. (If Redis then refuses the
-     * insert, the caller demotes the entry.) Fills that started before it are refused.
+     * insert, the caller demotes the entry.)
      */
     void commit(Snapshot snapshot, boolean insert) {
-        touch(snapshot.entityName(), snapshot.id());
         if (!bypassed) {
             store(snapshot, insert);
         }
     }
 
-    /** The entry stored, or null when the tier kept what it had. */
-    private Entry store(Snapshot snapshot, boolean insert) {
-        Entry[] stored = {null};
+    private boolean store(Snapshot snapshot) {
+        return store(snapshot, false);
+    }
+
+    private boolean store(Snapshot snapshot, boolean insert) {
+        boolean[] stored = {false};
         cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) -> {
             if (old == null || old.version < snapshot.version()
                     || (old.version == snapshot.version() && old.snapshot == null)
                     || (insert && (old.snapshot == null || old.snapshot.tombstone()))) {
-                stored[0] = new Entry(snapshot.version(), snapshot);
-                return stored[0];
+                stored[0] = true;
+                return new Entry(snapshot.version(), snapshot);
             }
             return old;
         });
         return stored[0];
-    }
-
-    private void touch(String entityName, Object id) {
-        stripes.incrementAndGet(stripe(entityName, id));
-    }
-
-    private static int stripe(String entityName, Object id) {
-        int h = entityName.hashCode() * 31 + id.hashCode();
-        h ^= h >>> 16;
-        return h & (STRIPES - 1);
     }
 
     /**
@@ -132,7 +109,6 @@ final class LocalTier {
      * also drops a tombstone, whatever its version: the row exists again.
      */
     void invalidate(String entityName, Object id, long version, boolean insert) {
-        touch(entityName, id);
         cache(entityName).asMap().compute(id, (key, old) -> {
             if (insert && old != null && old.snapshot != null && old.snapshot.tombstone()) {
                 return null;
@@ -143,7 +119,6 @@ final class LocalTier {
 
     /** Drops what this node holds for a row, keeping (at least) {@code version} as a floor. */
     void demote(String entityName, Object id, long version) {
-        touch(entityName, id);
         cache(entityName).asMap().compute(id, (key, old) ->
                 new Entry(old == null ? version : Math.max(old.version, version), null));
     }

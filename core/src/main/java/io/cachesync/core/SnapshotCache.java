@@ -254,7 +254,6 @@ public final class SnapshotCache implements AutoCloseable {
         }
         metrics.localMisses.increment();
         long epoch = local.epoch();
-        long guard = local.guard(entity, id);
         String key = store.key(schema, id);
         byte[] bytes = null;
         boolean redisUp = store.available();
@@ -271,16 +270,15 @@ public final class SnapshotCache implements AutoCloseable {
         }
         if (bytes != null) {
             DecodeResult decoded = codec.decode(schema, id, bytes);
-            if (decoded instanceof DecodeResult.Decoded d && repairs.pendingVersion(key) >= 0) {
-                // This node committed a change whose push has not landed yet (Redis was away): Redis is behind
-                // (by version, or by generation when the id was deleted and re-inserted), so serving it would
-                // break read-your-writes. The database has the newest state, and the fill below brings Redis up
-                // to it.
+            if (decoded instanceof DecodeResult.Decoded d && repairs.pendingVersion(key) > d.snapshot().version()) {
+                // This node committed a newer version whose push has not landed yet (Redis was away): Redis is
+                // behind, so serving it would break read-your-writes. The database has the newest state, and the
+                // fill below brings Redis up to it.
                 log.debug("cachesync read of {} skipped Redis' v{}: a newer committed version is queued for repair",
                         key, d.snapshot().version());
             } else if (decoded instanceof DecodeResult.Decoded d) {
                 metrics.redisHits.increment();
-                local.fill(d.snapshot(), epoch, guard);
+                local.fill(d.snapshot(), epoch);
                 return d.snapshot().tombstone() ? null : d.snapshot();
             }
             if (decoded instanceof DecodeResult.Undecodable bad && !bad.schemaMismatch()) {
@@ -311,7 +309,7 @@ public final class SnapshotCache implements AutoCloseable {
                 return fresh;
             }
         }
-        local.fill(fresh, epoch, guard);
+        local.fill(fresh, epoch);
         return fresh;
     }
 

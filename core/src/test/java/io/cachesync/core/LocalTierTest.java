@@ -19,56 +19,22 @@ class LocalTierTest {
         return tier;
     }
 
-    private boolean fill(Snapshot snapshot, long epoch) {
-        return tier.fill(snapshot, epoch, tier.guard(snapshot.entityName(), snapshot.id()));
-    }
-
     @Test
     void anInvalidationThatArrivesDuringAFillWins() {
         long epoch = tier.epoch();
-        long guard = tier.guard("Account", 1L);
         // reader: read v1 from Redis ... meanwhile another node commits v2 and its invalidation arrives
         tier.invalidate("Account", 1L, 2, false);
-        assertFalse(tier.fill(TestSchemas.account(1, 1, "stale"), epoch, guard));
+        assertFalse(tier.fill(TestSchemas.account(1, 1, "stale"), epoch));
         assertNull(tier.get("Account", 1L));
-        assertTrue(fill(TestSchemas.account(1, 2, "fresh"), epoch));
+        assertTrue(tier.fill(TestSchemas.account(1, 2, "fresh"), epoch));
         assertEquals("fresh", tier.get("Account", 1L).state().get("owner"));
-    }
-
-    @Test
-    void aFillThatRacedAnInvalidationIsRefusedEvenAfterTheFloorWasEvicted() {
-        LocalTier small = serving(new LocalTier(CacheSyncSettings.builder("redis://127.0.0.1:6379")
-                .localMaximumSize(10).build()));
-        long epoch = small.epoch();
-        long guard = small.guard("Account", 1L);
-        small.invalidate("Account", 1L, 5, false);
-        for (long id = 1_000; id < 3_000; id++) {  // traffic on other keys evicts the floor of key 1
-            small.invalidate("Account", id, 1, false);
-        }
-        assertFalse(small.fill(TestSchemas.account(1, 4, "read before the invalidation"), epoch, guard));
-        assertNull(small.get("Account", 1L));
-    }
-
-    @Test
-    void aTombstoneReadBeforeAReinsertNeverLandsAfterIt() {
-        long epoch = tier.epoch();
-        long guard = tier.guard("Account", 1L);
-        Snapshot tombstone = Snapshot.tombstone(TestSchemas.ACCOUNT, 1L, 5, Instant.now());
-        // another node re-inserts the id: its invalidation drops what we had, then our slow read lands
-        tier.invalidate("Account", 1L, 0, true);
-        assertFalse(tier.fill(tombstone, epoch, guard));
-        // the committing node: its insert is in the tier, a fill that started before it is refused
-        long guard2 = tier.guard("Account", 2L);
-        tier.commit(TestSchemas.account(2, 0, "reinserted"), true);
-        assertFalse(tier.fill(Snapshot.tombstone(TestSchemas.ACCOUNT, 2L, 5, Instant.now()), epoch, guard2));
-        assertEquals("reinserted", tier.get("Account", 2L).state().get("owner"));
     }
 
     @Test
     void anOlderSnapshotNeverReplacesANewerOne() {
         long epoch = tier.epoch();
-        assertTrue(fill(TestSchemas.account(1, 5, "v5"), epoch));
-        assertFalse(fill(TestSchemas.account(1, 4, "v4"), epoch));
+        assertTrue(tier.fill(TestSchemas.account(1, 5, "v5"), epoch));
+        assertFalse(tier.fill(TestSchemas.account(1, 4, "v4"), epoch));
         tier.commit(TestSchemas.account(1, 3, "v3"), false);
         assertEquals(5, tier.get("Account", 1L).version());
         tier.invalidate("Account", 1L, 5, false); // our own announcement: keep the entry
@@ -82,10 +48,10 @@ class LocalTierTest {
     void aClearRefusesEveryFillThatStartedBeforeIt() {
         long epoch = tier.epoch();
         tier.clearAndBypass();
-        assertFalse(fill(TestSchemas.account(1, 1, "before the drop"), epoch));
+        assertFalse(tier.fill(TestSchemas.account(1, 1, "before the drop"), epoch));
         tier.resume();
-        assertFalse(fill(TestSchemas.account(1, 1, "still from before"), epoch));
-        assertTrue(fill(TestSchemas.account(1, 1, "after"), tier.epoch()));
+        assertFalse(tier.fill(TestSchemas.account(1, 1, "still from before"), epoch));
+        assertTrue(tier.fill(TestSchemas.account(1, 1, "after"), tier.epoch()));
     }
 
     @Test

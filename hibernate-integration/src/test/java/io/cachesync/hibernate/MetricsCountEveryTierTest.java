@@ -29,6 +29,10 @@ class MetricsCountEveryTierTest {
             CacheSync sync = CacheSync.of(sf);
             RedisOutageNeverFailsACommitTest.waitUntil(sync::localTierServing, Duration.ofSeconds(10));
             sf.inTransaction(s -> s.persist(new Account(1, "ann", BigDecimal.ONE)));
+            // the commit's own invalidation comes back over the channel; let it land first, so that it cannot
+            // race (and so refuse) the fill of the Redis read below
+            RedisOutageNeverFailsACommitTest.waitUntil(() -> sync.statistics().invalidationsReceived() >= 1,
+                    Duration.ofSeconds(5));
             sync.find(Account.class, 1L);                       // local hit: the commit filled it
             sync.clearLocalTier();
             sync.find(Account.class, 1L);                       // Redis hit
