@@ -44,6 +44,10 @@ public final class SnapshotCache implements AutoCloseable {
     private static final int REPAIR_BATCH = 500;
     private static final int MAX_CORRUPT_KEYS_LOGGED = 10_000;
     private static final String MORE_CORRUPT_KEYS = "";
+    /** Async mode: writes queued beyond this are sent by the committing thread itself (back-pressure). */
+    private static final int ASYNC_MAX_QUEUED = 100_000;
+    /** Async mode: how long the push thread lets commits collect while they keep coming. */
+    private static final long ASYNC_TICK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private final CacheSyncSettings settings;
     private final RedisKeys keys;
@@ -57,6 +61,7 @@ public final class SnapshotCache implements AutoCloseable {
     private final RedisCircuitBreaker breaker;
     private final RedisSnapshotStore store;
     private final InvalidationSubscriber invalidations;
+    private final AsyncPusher pusher;
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean repairScheduled = new AtomicBoolean();
     private volatile long repairDelayMillis = 50;
@@ -84,6 +89,10 @@ public final class SnapshotCache implements AutoCloseable {
                 invalidations::channelLost);
         connectorRef[0] = connector;
         this.store = new RedisSnapshotStore(connector, breaker, keys, codec, settings);
+        this.pusher = settings.pushMode() == CacheSyncSettings.PushMode.ASYNC
+                ? new AsyncPusher("cachesync-" + instance + "-push", ASYNC_MAX_QUEUED, ASYNC_TICK_NANOS,
+                store.waitMillis(), this::send)
+                : null;
         connector.start();
     }
 
@@ -124,7 +133,11 @@ public final class SnapshotCache implements AutoCloseable {
     /**
      * Publishes the snapshots of one committed transaction: local tier first (read-your-writes), then Redis in
      * one round trip. In {@link CacheSyncSettings.PushMode#SYNC} mode it returns when Redis has answered for
-     * every key or the timeout has passed; failed keys are queued for repair either way. Never throws.
+     * every key or the timeout has passed; in {@link CacheSyncSettings.PushMode#ASYNC} mode it queues the writes
+     * for the push thread, which sends the writes of many transactions per round trip. Failed keys are queued for
+     * repair either way. Never throws.
+     *
+     * @return completed once Redis' answer for every write is handled
      */
     public CompletableFuture<Void> publish(List<SnapshotWrite> writes) {
         if (writes.isEmpty()) {
@@ -133,6 +146,24 @@ public final class SnapshotCache implements AutoCloseable {
         for (SnapshotWrite write : writes) {
             local.commit(write.snapshot(), write.mode() == WriteMode.INSERT);
         }
+        if (pusher != null) {
+            return pusher.push(writes);
+        }
+        CompletableFuture<Void> all = send(writes);
+        try {
+            // Lettuce fails each command at the timeout; this wait only bounds the commit if that timer is late
+            all.get(store.waitMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // Every outcome handler queues its own failure; nothing more to do here.
+            log.debug("cachesync push of {} keys did not finish in time: {}", writes.size(), e.toString());
+        }
+        return all;
+    }
+
+    /** Sends writes in one round trip; the future completes once every outcome is handled, never exceptionally. */
+    private CompletableFuture<Void> send(List<SnapshotWrite> writes) {
         Runnable hook = beforeRedisWrite;
         if (hook != null) {
             hook.run();
@@ -143,19 +174,7 @@ public final class SnapshotCache implements AutoCloseable {
             SnapshotWrite write = writes.get(i);
             handled[i] = outcomes.get(i).thenAccept(outcome -> afterPush(write, outcome));
         }
-        CompletableFuture<Void> all = CompletableFuture.allOf(handled);
-        if (settings.pushMode() == CacheSyncSettings.PushMode.SYNC) {
-            try {
-                // Lettuce fails each command at the timeout; this wait only bounds the commit if that timer is late
-                all.get(store.waitMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                // Every outcome handler queues its own failure; nothing more to do here.
-                log.debug("cachesync push of {} keys did not finish in time: {}", writes.size(), e.toString());
-            }
-        }
-        return all;
+        return CompletableFuture.allOf(handled);
     }
 
     /*
@@ -369,6 +388,14 @@ public final class SnapshotCache implements AutoCloseable {
         return !local.bypassed();
     }
 
+    /**
+     * In async push mode, the writes of committed transactions that Redis has not answered yet (queued or in
+     * flight); always 0 in sync mode.
+     */
+    public int asyncPushBacklog() {
+        return pusher == null ? 0 : pusher.backlog();
+    }
+
     /** Number of keys whose push failed and that wait for a retry. */
     public int pendingRepairs() {
         return repairs.size();
@@ -441,6 +468,9 @@ public final class SnapshotCache implements AutoCloseable {
     public void close() {
         if (closed) {
             return;
+        }
+        if (pusher != null) {
+            pusher.close(); // sends what async commits queued while the connection is still open
         }
         closed = true;
         breaker.close();
