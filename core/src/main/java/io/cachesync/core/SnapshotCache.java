@@ -62,6 +62,12 @@ public final class SnapshotCache implements AutoCloseable {
     private final RedisSnapshotStore store;
     private final InvalidationSubscriber invalidations;
     private final AsyncPusher pusher;
+    /**
+     * Writes committed here whose push Redis has not answered yet, by key. Until it answers, Redis may hold an
+     * older version than this node has served (after a local-tier clear, a read would go there): the read path
+     * skips such a copy, as it does for keys in the repair queue.
+     */
+    private final Map<String, SnapshotWrite> unanswered = new ConcurrentHashMap<>();
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean repairScheduled = new AtomicBoolean();
     private volatile long repairDelayMillis = 50;
@@ -144,7 +150,9 @@ public final class SnapshotCache implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         for (SnapshotWrite write : writes) {
-            local.commit(write.snapshot(), write.mode() == WriteMode.INSERT);
+            Snapshot snapshot = write.snapshot();
+            unanswered.put(store.key(schemaOrSelf(snapshot), snapshot.id()), write);
+            local.commit(snapshot, write.mode() == WriteMode.INSERT);
         }
         if (pusher != null) {
             return pusher.push(writes);
@@ -189,6 +197,16 @@ public final class SnapshotCache implements AutoCloseable {
     volatile Runnable beforeFill;
 
     private void afterPush(SnapshotWrite write, WriteOutcome outcome) {
+        try {
+            handleOutcome(write, outcome);
+        } finally {
+            // after a failure has been queued for repair, so that the key is never unguarded in between
+            Snapshot s = write.snapshot();
+            unanswered.remove(store.key(schemaOrSelf(s), s.id()), write);
+        }
+    }
+
+    private void handleOutcome(SnapshotWrite write, WriteOutcome outcome) {
         Runnable hook = beforePushOutcome;
         if (hook != null) {
             hook.run();
@@ -289,10 +307,10 @@ public final class SnapshotCache implements AutoCloseable {
         }
         if (bytes != null) {
             DecodeResult decoded = codec.decode(schema, id, bytes);
-            if (decoded instanceof DecodeResult.Decoded d && repairs.pendingVersion(key) > d.snapshot().version()) {
-                // This node committed a newer version whose push has not landed yet (Redis was away): Redis is
-                // behind, so serving it would break read-your-writes. The database has the newest state, and the
-                // fill below brings Redis up to it.
+            if (decoded instanceof DecodeResult.Decoded d && pendingVersion(key) > d.snapshot().version()) {
+                // This node committed a newer version whose push has not landed yet (in flight, queued in async
+                // mode, or waiting for repair): Redis is behind, so serving it would break read-your-writes. The
+                // database has the newest state, and the fill below brings Redis up to it.
                 log.debug("cachesync read of {} skipped Redis' v{}: a newer committed version is queued for repair",
                         key, d.snapshot().version());
             } else if (decoded instanceof DecodeResult.Decoded d) {
@@ -330,6 +348,16 @@ public final class SnapshotCache implements AutoCloseable {
         }
         local.fill(fresh, epoch);
         return fresh;
+    }
+
+    /** The version of this node's newest write of a key not yet in Redis, or -1. */
+    private long pendingVersion(String key) {
+        long queued = repairs.pendingVersion(key);
+        if (unanswered.isEmpty()) {
+            return queued;
+        }
+        SnapshotWrite write = unanswered.get(key);
+        return write == null ? queued : Math.max(queued, write.snapshot().version());
     }
 
     /** One WARN per key for the life of the cache, for at most a bounded number of keys: never a log flood. */
