@@ -341,9 +341,14 @@ public final class SnapshotCache implements AutoCloseable {
                 metrics.fillsWritten.increment();
             } else if (outcome.refused()) {
                 metrics.fillsRefused.increment();
-                // Someone wrote a newer version since we looked: do not keep ours locally.
-                local.demote(entity, id, outcome.storedVersion());
-                return fresh;
+                if (outcome.storedVersion() >= fresh.version()) {
+                    // Someone wrote this version or a newer one since we looked: do not keep ours locally.
+                    local.demote(entity, id, outcome.storedVersion());
+                    return fresh;
+                }
+                // Redis changed since we read it, but to a version older than the database's (a push still on its
+                // way): ours is the newest committed state, and dropping it would send the next read to Redis'
+                // older copy after this read served the newer one.
             }
         }
         local.fill(fresh, epoch);
