@@ -57,6 +57,9 @@ public final class SnapshotCache implements AutoCloseable {
     private final RedisCircuitBreaker breaker;
     private final RedisSnapshotStore store;
     private final InvalidationSubscriber invalidations;
+    /** Null unless {@code cachesync.warm.enabled}: then the read path samples into it. */
+    private final HotKeys hotKeys;
+    private final LocalTierWarmer warmer;
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean repairScheduled = new AtomicBoolean();
     private volatile long repairDelayMillis = 50;
@@ -84,6 +87,16 @@ public final class SnapshotCache implements AutoCloseable {
                 invalidations::channelLost);
         connectorRef[0] = connector;
         this.store = new RedisSnapshotStore(connector, breaker, keys, codec, settings);
+        if (settings.warming().enabled()) {
+            this.warmer = new LocalTierWarmer(this, local, store, new HotSetStore(connector, breaker, store, keys),
+                    repairs, metrics, scheduler, schemas, settings.warming(), keys);
+            this.hotKeys = warmer.hotKeys();
+            metrics.registerWarming(hotKeys);
+            invalidations.onServing(warmer::trigger);
+        } else {
+            this.warmer = null;
+            this.hotKeys = null;
+        }
         connector.start();
     }
 
@@ -110,6 +123,42 @@ public final class SnapshotCache implements AutoCloseable {
     /** Makes an entity known, so that invalidations for it can be parsed. Call once per entity at startup. */
     public void register(SnapshotSchema schema) {
         schemas.put(schema.entityName(), schema);
+    }
+
+    /**
+     * As {@link #register(SnapshotSchema)}, with the loader that cache warming uses to fill Redis for hot keys it
+     * lacks (the same loader the read path is given).
+     */
+    public void register(SnapshotSchema schema, SnapshotLoader loader) {
+        register(schema);
+        if (warmer != null) {
+            warmer.register(schema.entityName(), loader);
+        }
+    }
+
+    /**
+     * Call once every entity is registered. With {@code cachesync.warm.enabled}: starts publishing this node's hot
+     * keys and warms the local tier with the hottest keys as soon as it serves, waiting for that at most
+     * {@code cachesync.warm.startup-wait} (not at all while Redis is unreachable). Never throws.
+     *
+     * @return true when the first warm-up ended within the wait (or warming is off)
+     */
+    public boolean startWarming() {
+        if (warmer == null) {
+            return true;
+        }
+        CompletableFuture<Void> first = warmer.start();
+        long waitMillis = settings.warming().startupWait().toMillis();
+        try {
+            first.get(waitMillis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.info("cachesync startup did not wait longer than {} ms for its warm-up; it goes on in the background",
+                    waitMillis);
+        }
+        return false;
     }
 
     public CacheSyncSettings settings() {
@@ -246,6 +295,9 @@ public final class SnapshotCache implements AutoCloseable {
      * (or was deleted). Allocates nothing on a local-tier hit.
      */
     public Snapshot get(SnapshotSchema schema, Object id, SnapshotLoader loader) {
+        if (hotKeys != null && hotKeys.sampled()) {
+            sample(schema, id);
+        }
         String entity = schema.entityName();
         Snapshot cached = local.get(entity, id);
         if (cached != null) {
@@ -293,24 +345,45 @@ public final class SnapshotCache implements AutoCloseable {
             return null;
         }
         Snapshot fresh = loaded.get();
+        fillFromDatabase(schema, id, fresh, bytes, redisUp, epoch);
+        return fresh;
+    }
+
+    /**
+     * The fill after a database load, shared by the read path and cache warming: Redis through the versioned
+     * write ({@code bytesRead} null: the key was absent, so only a newer version may be there; else only if those
+     * bytes are unchanged), then the local tier, unless Redis refused it or the tier was cleared since
+     * {@code epoch} (taken before Redis was read) or knows a newer version. Returns whether the local tier took it.
+     */
+    boolean fillFromDatabase(SnapshotSchema schema, Object id, Snapshot fresh, byte[] bytesRead, boolean redisUp,
+                             long epoch) {
         Runnable hook = beforeFill;
         if (hook != null) {
             hook.run();
         }
         if (redisUp) {
-            SnapshotWrite fill = bytes == null ? SnapshotWrite.newer(fresh) : SnapshotWrite.unchangedSince(fresh, bytes);
+            SnapshotWrite fill = bytesRead == null ? SnapshotWrite.newer(fresh)
+                    : SnapshotWrite.unchangedSince(fresh, bytesRead);
             WriteOutcome outcome = store.writeAndWait(fill);
             if (outcome.written()) {
                 metrics.fillsWritten.increment();
             } else if (outcome.refused()) {
                 metrics.fillsRefused.increment();
                 // Someone wrote a newer version since we looked: do not keep ours locally.
-                local.demote(entity, id, outcome.storedVersion());
-                return fresh;
+                local.demote(schema.entityName(), id, outcome.storedVersion());
+                return false;
             }
         }
-        local.fill(fresh, epoch);
-        return fresh;
+        return local.fill(fresh, epoch);
+    }
+
+    /** One sampled read, into the hot-key table; off the common path (about one read in the sample rate). */
+    private void sample(SnapshotSchema schema, Object id) {
+        try {
+            hotKeys.record(store.key(schema, id), schema, id);
+        } catch (RuntimeException e) {
+            // an id of the wrong type: the read itself reports it
+        }
     }
 
     /** One WARN per key for the life of the cache, for at most a bounded number of keys: never a log flood. */
@@ -347,6 +420,9 @@ public final class SnapshotCache implements AutoCloseable {
      */
     public void clearLocalTier() {
         local.clear();
+        if (warmer != null) {
+            warmer.trigger();
+        }
     }
 
     /** The counters since this cache started (the numbers Micrometer publishes). */
@@ -423,15 +499,27 @@ public final class SnapshotCache implements AutoCloseable {
             List<SnapshotWrite> writes = new ArrayList<>(batch.size());
             batch.forEach(entry -> writes.add(entry.getValue()));
             List<CompletableFuture<WriteOutcome>> outcomes = store.write(writes);
+            int repaired = 0;
+            StringBuilder named = new StringBuilder();
             for (int i = 0; i < batch.size(); i++) {
                 WriteOutcome outcome = store.join(outcomes.get(i));
                 if (!outcome.failed()) {
                     repairs.done(batch.get(i).getKey(), batch.get(i).getValue());
                     progress = true;
+                    metrics.repairsCompleted.increment();
                     Snapshot s = writes.get(i).snapshot();
-                    log.info("cachesync repaired {}#{} v{} ({})", s.entityName(), s.id(), s.version(),
+                    // one line per key at DEBUG; at INFO one line per batch, naming its first keys
+                    log.debug("cachesync repaired {}#{} v{} ({})", s.entityName(), s.id(), s.version(),
                             outcome.written() ? "written" : "Redis already held v" + outcome.storedVersion());
+                    if (repaired++ < 10) {
+                        named.append(repaired == 1 ? "" : ", ").append(s.entityName()).append('#').append(s.id())
+                                .append(" v").append(s.version());
+                    }
                 }
+            }
+            if (repaired > 0) {
+                log.info("cachesync repaired {} queued key(s): {}{}; {} still pending", repaired, named,
+                        repaired > 10 ? ", …" : "", repairs.size());
             }
         }
         return progress;
@@ -443,6 +531,9 @@ public final class SnapshotCache implements AutoCloseable {
             return;
         }
         closed = true;
+        if (warmer != null) {
+            warmer.close(); // its last publish of the hot keys, bounded by the Redis timeout
+        }
         breaker.close();
         ScheduledFuture<?> task = repairTask;
         if (task != null) {

@@ -57,10 +57,11 @@ final class CacheSyncRuntime implements AutoCloseable {
         this.byHibernateName = Map.copyOf(hibernateNames);
         this.byClass = Map.copyOf(classes);
         SnapshotCache started = new SnapshotCache(settings, registry);
-        names.values().forEach(entity -> started.register(entity.schema()));
+        names.values().forEach(entity -> started.register(entity.schema(), entity.loader()));
         this.cache = started;
         log.info("cachesync on: {} entities synced to Redis at {} under prefix '{}' ({} push)", names.size(),
                 settings.redisUriForLogs(), settings.keyPrefix(), settings.pushMode().name().toLowerCase());
+        started.startWarming(); // with cachesync.warm.enabled: waits for the first warm-up, within its bound
     }
 
     CacheSyncSettings settings() {
