@@ -59,7 +59,7 @@ public final class SnapshotCache implements AutoCloseable {
     private final InvalidationSubscriber invalidations;
     /** Null unless {@code cachesync.warm.enabled}: then the read path samples into it. */
     private final HotKeys hotKeys;
-    private final LocalTierWarmer warmer;
+    final LocalTierWarmer warmer; // package-private: tests set its hook
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean repairScheduled = new AtomicBoolean();
     private volatile long repairDelayMillis = 50;
