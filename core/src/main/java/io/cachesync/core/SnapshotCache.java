@@ -148,6 +148,9 @@ public final class SnapshotCache implements AutoCloseable {
             return true;
         }
         CompletableFuture<Void> first = warmer.start();
+        if (!settings.localEnabled()) {
+            return true; // no local tier to warm: this node only publishes what it reads
+        }
         long waitMillis = settings.warming().startupWait().toMillis();
         try {
             first.get(waitMillis, TimeUnit.MILLISECONDS);
@@ -372,6 +375,10 @@ public final class SnapshotCache implements AutoCloseable {
                 // Someone wrote a newer version since we looked: do not keep ours locally.
                 local.demote(schema.entityName(), id, outcome.storedVersion());
                 return false;
+            } else {
+                // the row is in the database; the next read or the Reconciler fills Redis
+                log.debug("cachesync fill of {}#{} v{} failed: {}", schema.entityName(), id, fresh.version(),
+                        describe(outcome.failure()));
             }
         }
         return local.fill(fresh, epoch);

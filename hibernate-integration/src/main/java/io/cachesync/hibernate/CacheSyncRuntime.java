@@ -163,8 +163,8 @@ final class CacheSyncRuntime implements AutoCloseable {
 
     /** A committed transaction whose snapshots could not be published at all. */
     void publishFailed(List<SnapshotWrite> writes, RuntimeException e) {
-        log.error("cachesync could not publish {} committed change(s) (first: {}): {}; their entities are marked "
-                + "for reconciliation", writes.size(), writes.get(0).snapshot(), e.toString(), e);
+        log.error("cachesync could not publish {} committed change(s) ({}): {}; their entities are marked "
+                + "for reconciliation", writes.size(), describe(writes), e.toString(), e);
         SnapshotCache c = cache;
         if (c != null) {
             writes.forEach(w -> c.markForReconciliation(w.snapshot().entityName()));
