@@ -292,7 +292,9 @@ final class LocalTierWarmer {
                     + "from the database), {} refused (a newer version seen or a repair pending), {} rows gone";
             Object[] args = {outcome, millis, run.loaded + run.filled, run.candidates == null ? 0
                     : run.candidates.size(), run.loaded, run.filled, run.refused, run.absent};
-            if (outcome.equals("done")) {
+            if (outcome.equals("done") && run.candidates.isEmpty()) {
+                log.debug(line, args); // nothing hot known yet (a new cluster): not worth a line
+            } else if (outcome.equals("done")) {
                 log.info(line, args);
             } else {
                 log.warn(line, args);
