@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Decaying: {@link #decay()} halves every count and forgets the keys that reach zero, so a key that stops
  *   being read leaves the table after a few periods.</li>
  * </ul>
- * Counts are approximate under concurrency (a decay may lose an increment that races it): they rank keys, nothing
- * more. Thread-safe.
+ * A sampled read of a key already tracked allocates nothing (the table is keyed by entity, then by the id object the
+ * caller holds); only a new key allocates its counter. Counts are approximate under concurrency (a decay may lose
+ * an increment that races it): they rank keys, nothing more. Thread-safe.
  */
 final class HotKeys {
 
@@ -41,7 +42,9 @@ final class HotKeys {
         }
     }
 
-    private final ConcurrentHashMap<String, Counter> table = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConcurrentHashMap<Object, Counter>> byEntity = new ConcurrentHashMap<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final RedisKeys keys;
     private final int sampleOneIn;
     private final int capacity;
     private final Runnable onFull;
@@ -52,7 +55,8 @@ final class HotKeys {
      * @param capacity    the most keys tracked at once
      * @param onFull      called (from a reading thread) when a new key finds the table full: schedule a decay
      */
-    HotKeys(int sampleOneIn, int capacity, Runnable onFull) {
+    HotKeys(RedisKeys keys, int sampleOneIn, int capacity, Runnable onFull) {
+        this.keys = keys;
         this.sampleOneIn = sampleOneIn;
         this.capacity = capacity;
         this.onFull = onFull;
@@ -63,35 +67,56 @@ final class HotKeys {
         return sampleOneIn == 1 || ThreadLocalRandom.current().nextInt(sampleOneIn) == 0;
     }
 
-    /** Counts one sampled read of the row under {@code key}. */
-    void record(String key, SnapshotSchema schema, Object id) {
+    /**
+     * Counts one sampled read of a row.
+     *
+     * @throws IllegalArgumentException if the id is not of the schema's id type
+     */
+    void record(SnapshotSchema schema, Object id) {
         samples.increment();
-        Counter counter = table.get(key);
+        ConcurrentHashMap<Object, Counter> table = byEntity.get(schema.entityName());
+        Counter counter = table == null ? null : table.get(id);
         if (counter == null) {
-            if (table.size() >= capacity) {
-                onFull.run();
+            counter = add(schema, id);
+            if (counter == null) {
                 return;
             }
-            counter = table.computeIfAbsent(key, k -> new Counter(k, schema, id));
         }
         counter.count.incrementAndGet();
     }
 
+    private Counter add(SnapshotSchema schema, Object id) {
+        if (size.get() >= capacity) {
+            onFull.run();
+            return null;
+        }
+        String key = keys.key(schema.entityName(), schema.idText(id));
+        ConcurrentHashMap<Object, Counter> table =
+                byEntity.computeIfAbsent(schema.entityName(), name -> new ConcurrentHashMap<>());
+        return table.computeIfAbsent(id, k -> {
+            size.incrementAndGet();
+            return new Counter(key, schema, id);
+        });
+    }
+
     /** Halves every count; keys that reach zero are forgotten. */
     void decay() {
-        for (Map.Entry<String, Counter> entry : table.entrySet()) {
-            Counter counter = entry.getValue();
-            int left = counter.count.updateAndGet(c -> c >> 1);
-            counter.published >>= 1;
-            if (left == 0) {
-                table.remove(entry.getKey(), counter);
+        for (ConcurrentHashMap<Object, Counter> table : byEntity.values()) {
+            for (Map.Entry<Object, Counter> entry : table.entrySet()) {
+                Counter counter = entry.getValue();
+                int left = counter.count.updateAndGet(c -> c >> 1);
+                counter.published >>= 1;
+                if (left == 0 && table.remove(entry.getKey(), counter)) {
+                    size.decrementAndGet();
+                }
             }
         }
     }
 
     /** The {@code k} keys with the highest counts, highest first. */
     List<Counter> top(int k) {
-        List<Counter> all = new ArrayList<>(table.values());
+        List<Counter> all = new ArrayList<>();
+        byEntity.values().forEach(table -> all.addAll(table.values()));
         all.removeIf(c -> c.count.get() == 0);
         all.sort(Comparator.comparingInt((Counter c) -> c.count.get()).reversed());
         return all.size() > k ? new ArrayList<>(all.subList(0, k)) : all;
@@ -99,6 +124,6 @@ final class HotKeys {
 
     /** Keys tracked now. */
     int size() {
-        return table.size();
+        return size.get();
     }
 }

@@ -91,7 +91,7 @@ final class LocalTierWarmer {
         this.schemas = schemas;
         this.settings = settings;
         this.keys = keys;
-        this.hot = new HotKeys(settings.sampleOneIn(), Math.max(64, settings.topK() * 4), this::requestEarlyDecay);
+        this.hot = new HotKeys(keys, settings.sampleOneIn(), Math.max(64, settings.topK() * 4), this::requestEarlyDecay);
     }
 
     HotKeys hotKeys() {

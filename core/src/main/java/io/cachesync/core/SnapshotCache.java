@@ -384,10 +384,10 @@ public final class SnapshotCache implements AutoCloseable {
         return local.fill(fresh, epoch);
     }
 
-    /** One sampled read, into the hot-key table; off the common path (about one read in the sample rate). */
+    /** One sampled read, into the hot-key table: allocation-free for a key it already tracks. */
     private void sample(SnapshotSchema schema, Object id) {
         try {
-            hotKeys.record(store.key(schema, id), schema, id);
+            hotKeys.record(schema, id);
         } catch (RuntimeException e) {
             // an id of the wrong type: the read itself reports it
         }

@@ -23,13 +23,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(RedisExtension.class)
 class WarmHotKeysAreSampledBoundedAndDecayingTest {
 
+    private static final RedisKeys KEYS = new RedisKeys("cachesync");
+
     private static String key(long id) {
         return "cachesync:Account:" + id;
     }
 
     @Test
     void aboutOneReadInNIsSampled() {
-        HotKeys hot = new HotKeys(16, 100, () -> { });
+        HotKeys hot = new HotKeys(KEYS, 16, 100, () -> { });
         int sampled = 0;
         for (int i = 0; i < 1_600_000; i++) {
             if (hot.sampled()) {
@@ -37,31 +39,65 @@ class WarmHotKeysAreSampledBoundedAndDecayingTest {
             }
         }
         assertTrue(sampled > 95_000 && sampled < 105_000, "sampled " + sampled + " of 1,600,000 at 1 in 16");
-        assertTrue(new HotKeys(1, 100, () -> { }).sampled(), "1 in 1 samples every read");
+        assertTrue(new HotKeys(KEYS, 1, 100, () -> { }).sampled(), "1 in 1 samples every read");
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+
+    /** With every read sampled, a local-tier hit of a key the table tracks still allocates nothing. */
+    @Test
+    void aSampledLocalHitOfATrackedKeyAllocatesNothing(TestRedis redis) throws Exception {
+        CacheSyncSettings settings = CacheSyncSettings.builder(redis.uri()).warmEnabled(true).warmSampleOneIn(1)
+                .build();
+        try (SnapshotCache cache = new SnapshotCache(settings, new SimpleMeterRegistry())) {
+            SnapshotLoader loader = id -> Optional.of(TestSchemas.account((Long) id, 0, "owner" + id));
+            cache.register(TestSchemas.ACCOUNT, loader);
+            cache.startWarming();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            Long id = 7L;
+            while (cache.localSnapshot(TestSchemas.ACCOUNT, id).isEmpty() && System.nanoTime() < deadline) {
+                cache.get(TestSchemas.ACCOUNT, id, loader); // until the tier serves and holds the row
+                Thread.sleep(10);
+            }
+            for (int i = 0; i < 20_000; i++) {
+                cache.get(TestSchemas.ACCOUNT, id, loader);
+            }
+            long hitsBefore = cache.statistics().localHits();
+            long before = allocatedBytes();
+            for (int i = 0; i < 100_000; i++) {
+                cache.get(TestSchemas.ACCOUNT, id, loader);
+            }
+            long allocated = allocatedBytes() - before;
+            assertEquals(100_000, cache.statistics().localHits() - hitsBefore, "every read a local-tier hit");
+            assertTrue(allocated < 10_000, allocated + " bytes allocated by 100,000 sampled local hits");
+        }
     }
 
     @Test
     void theTableIsBoundedAndAFullTableAsksForADecay() {
         AtomicInteger full = new AtomicInteger();
-        HotKeys hot = new HotKeys(1, 10, full::incrementAndGet);
+        HotKeys hot = new HotKeys(KEYS, 1, 10, full::incrementAndGet);
         for (long id = 1; id <= 25; id++) {
-            hot.record(key(id), TestSchemas.ACCOUNT, id);
+            hot.record(TestSchemas.ACCOUNT, id);
         }
         assertEquals(10, hot.size());
         assertEquals(15, full.get(), "each key that found the table full asked for a decay");
-        hot.record(key(1), TestSchemas.ACCOUNT, 1L);
+        hot.record(TestSchemas.ACCOUNT, 1L);
         assertEquals(2, hot.top(1).get(0).count.get(), "a tracked key still counts when the table is full");
     }
 
     @Test
     void decayHalvesCountsForgetsColdKeysAndTopRanksByCount() {
-        HotKeys hot = new HotKeys(1, 100, () -> { });
+        HotKeys hot = new HotKeys(KEYS, 1, 100, () -> { });
         for (long id = 1; id <= 5; id++) {
             for (int n = 0; n < id * 4; n++) {
-                hot.record(key(id), TestSchemas.ACCOUNT, id);
+                hot.record(TestSchemas.ACCOUNT, id);
             }
         }
-        hot.record(key(99), TestSchemas.ACCOUNT, 99L);
+        hot.record(TestSchemas.ACCOUNT, 99L);
         List<HotKeys.Counter> top = hot.top(3);
         assertEquals(List.of(key(5), key(4), key(3)), top.stream().map(c -> c.key).toList());
         hot.decay();
