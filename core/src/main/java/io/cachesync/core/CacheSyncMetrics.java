@@ -46,6 +46,24 @@ public final class CacheSyncMetrics {
     public static final String BREAKER_OPENINGS = "cachesync.redis.breaker.openings";
     /** Redis calls (pushes, reads) not sent because the circuit was open: failed fast instead of waiting. */
     public static final String BREAKER_REJECTED = "cachesync.redis.breaker.rejected";
+    /** Queued keys whose retry reached Redis (written, or Redis already held a newer version). */
+    public static final String REPAIR_COMPLETED = "cachesync.repair.completed";
+    /** Warm-ups of the local tier; tag {@code result}: completed, stopped (cleared again, Redis away), skipped. */
+    public static final String WARM_RUNS = "cachesync.warm.runs";
+    /**
+     * Hot keys a warm-up handled; tag {@code result}: loaded (from Redis into the local tier), filled (from the
+     * database into Redis and the local tier), refused (a newer version was seen, or a repair is pending), absent
+     * (the row no longer exists).
+     */
+    public static final String WARM_KEYS = "cachesync.warm.keys";
+    /** Reads sampled into the hot-key table. */
+    public static final String WARM_SAMPLES = "cachesync.warm.samples";
+    /** Keys in this node's hot-key table (gauge). */
+    public static final String WARM_TRACKED = "cachesync.warm.tracked";
+    /** Publishes of this node's hot keys to the shared set; tag {@code result}: written, failed. */
+    public static final String WARM_PUBLISHES = "cachesync.warm.publishes";
+    /** How long the last warm-up took, in milliseconds (gauge). */
+    public static final String WARM_LAST_DURATION = "cachesync.warm.last.duration";
 
     final LongAdder localHits = new LongAdder();
     final LongAdder localMisses = new LongAdder();
@@ -61,6 +79,20 @@ public final class CacheSyncMetrics {
     final LongAdder invalidationsReceived = new LongAdder();
     final LongAdder localClears = new LongAdder();
     final LongAdder repairOverflows = new LongAdder();
+    final LongAdder repairsCompleted = new LongAdder();
+    final LongAdder warmRuns = new LongAdder();
+    final LongAdder warmStopped = new LongAdder();
+    final LongAdder warmSkipped = new LongAdder();
+    final LongAdder warmLoaded = new LongAdder();
+    final LongAdder warmFilled = new LongAdder();
+    final LongAdder warmRefused = new LongAdder();
+    final LongAdder warmAbsent = new LongAdder();
+    final LongAdder warmPublishes = new LongAdder();
+    final LongAdder warmPublishFailures = new LongAdder();
+    volatile long warmLastMillis = -1;
+    private HotKeys hotKeys;
+    private String prefix;
+    private String instanceId;
 
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
@@ -71,6 +103,8 @@ public final class CacheSyncMetrics {
         this.registry = registry;
         this.breaker = breaker;
         String id = Integer.toString(instance);
+        this.prefix = prefix;
+        this.instanceId = id;
         counter(registry, READS, prefix, id, localHits, "tier", "local", "result", "hit");
         counter(registry, READS, prefix, id, localMisses, "tier", "local", "result", "miss");
         counter(registry, READS, prefix, id, redisHits, "tier", "redis", "result", "hit");
@@ -93,6 +127,27 @@ public final class CacheSyncMetrics {
                 .tag("instance", id).description("1 while calls to Redis fail fast").register(registry));
         counter(registry, BREAKER_OPENINGS, prefix, id, breaker.openings);
         counter(registry, BREAKER_REJECTED, prefix, id, breaker.rejected);
+        counter(registry, REPAIR_COMPLETED, prefix, id, repairsCompleted);
+    }
+
+    /** The warming meters, registered only when warming is on. */
+    void registerWarming(HotKeys hot) {
+        this.hotKeys = hot;
+        counter(registry, WARM_RUNS, prefix, instanceId, warmRuns, "result", "completed");
+        counter(registry, WARM_RUNS, prefix, instanceId, warmStopped, "result", "stopped");
+        counter(registry, WARM_RUNS, prefix, instanceId, warmSkipped, "result", "skipped");
+        counter(registry, WARM_KEYS, prefix, instanceId, warmLoaded, "result", "loaded");
+        counter(registry, WARM_KEYS, prefix, instanceId, warmFilled, "result", "filled");
+        counter(registry, WARM_KEYS, prefix, instanceId, warmRefused, "result", "refused");
+        counter(registry, WARM_KEYS, prefix, instanceId, warmAbsent, "result", "absent");
+        counter(registry, WARM_SAMPLES, prefix, instanceId, hot.samples);
+        counter(registry, WARM_PUBLISHES, prefix, instanceId, warmPublishes, "result", "written");
+        counter(registry, WARM_PUBLISHES, prefix, instanceId, warmPublishFailures, "result", "failed");
+        meters.add(Gauge.builder(WARM_TRACKED, hot, HotKeys::size).tag("prefix", prefix).tag("instance", instanceId)
+                .description("keys in this node's hot-key table").register(registry));
+        meters.add(Gauge.builder(WARM_LAST_DURATION, this, m -> m.warmLastMillis).tag("prefix", prefix)
+                .tag("instance", instanceId).baseUnit("milliseconds").description("how long the last warm-up took")
+                .register(registry));
     }
 
     long invalidationsSent() {
@@ -121,6 +176,14 @@ public final class CacheSyncMetrics {
                 databaseLoads.sum(), fillsWritten.sum(), fillsRefused.sum(), pushesWritten.sum(), pushesRefused.sum(),
                 pushesFailed.sum(), corrupt.sum(), invalidationsSent(), invalidationsReceived.sum(), localClears.sum(),
                 pendingRepairs, repairOverflows.sum(), localSize, breaker.isOpen(), breaker.openings.sum(),
-                breaker.rejected.sum());
+                breaker.rejected.sum(), repairsCompleted.sum(), warming());
+    }
+
+    private WarmingStatistics warming() {
+        HotKeys hot = hotKeys;
+        return new WarmingStatistics(hot != null, warmRuns.sum(), warmStopped.sum(), warmSkipped.sum(),
+                warmLoaded.sum(), warmFilled.sum(), warmRefused.sum(), warmAbsent.sum(),
+                hot == null ? 0 : hot.samples.sum(), hot == null ? 0 : hot.size(), warmPublishes.sum(),
+                warmPublishFailures.sum(), warmLastMillis);
     }
 }

@@ -28,6 +28,12 @@ public final class CacheSyncSettings {
     public static final String BREAKER_FAILURES = "cachesync.redis.breaker.failures";
     public static final String BREAKER_PROBE_INTERVAL = "cachesync.redis.breaker.probe-interval";
     public static final String TLS_CA_FILE = "cachesync.redis.tls.ca-file";
+    public static final String WARM_ENABLED = "cachesync.warm.enabled";
+    public static final String WARM_TOP_K = "cachesync.warm.top-k";
+    public static final String WARM_SAMPLE_ONE_IN = "cachesync.warm.sample-one-in";
+    public static final String WARM_PUBLISH_INTERVAL = "cachesync.warm.publish-interval";
+    public static final String WARM_HALF_LIFE = "cachesync.warm.half-life";
+    public static final String WARM_STARTUP_WAIT = "cachesync.warm.startup-wait";
 
     /** When the committing thread waits for Redis. */
     public enum PushMode {
@@ -51,6 +57,7 @@ public final class CacheSyncSettings {
     private final int breakerFailures;
     private final Duration breakerProbeInterval;
     private final java.nio.file.Path tlsCaFile;
+    private final Warming warming;
 
     private CacheSyncSettings(Builder b) {
         this.redisUri = Objects.requireNonNull(b.redisUri, REDIS_URI);
@@ -67,6 +74,8 @@ public final class CacheSyncSettings {
         this.breakerFailures = b.breakerFailures;
         this.breakerProbeInterval = b.breakerProbeInterval;
         this.tlsCaFile = b.tlsCaFile;
+        this.warming = new Warming(b.warmEnabled, b.warmTopK, b.warmSampleOneIn, b.warmPublishInterval,
+                b.warmHalfLife, b.warmStartupWait);
     }
 
     /** True when the map switches cachesync on, i.e. holds {@value #REDIS_URI}. */
@@ -138,7 +147,35 @@ public final class CacheSyncSettings {
         if (caFile != null) {
             b.tlsCaFile(java.nio.file.Path.of(caFile.trim()));
         }
+        readWarming(properties, b);
         return b.build();
+    }
+
+    private static void readWarming(Map<String, ?> properties, Builder b) {
+        String warm = text(properties, WARM_ENABLED);
+        if (warm != null) {
+            b.warmEnabled(bool(WARM_ENABLED, warm));
+        }
+        Long topK = number(properties, WARM_TOP_K, 1, 1_000_000);
+        if (topK != null) {
+            b.warmTopK(topK.intValue());
+        }
+        Long oneIn = number(properties, WARM_SAMPLE_ONE_IN, 1, 1_000_000);
+        if (oneIn != null) {
+            b.warmSampleOneIn(oneIn.intValue());
+        }
+        Duration publish = duration(properties, WARM_PUBLISH_INTERVAL, false);
+        if (publish != null) {
+            b.warmPublishInterval(publish);
+        }
+        Duration halfLife = duration(properties, WARM_HALF_LIFE, false);
+        if (halfLife != null) {
+            b.warmHalfLife(halfLife);
+        }
+        Duration wait = duration(properties, WARM_STARTUP_WAIT, true);
+        if (wait != null) {
+            b.warmStartupWait(wait);
+        }
     }
 
     public static Builder builder(String redisUri) {
@@ -315,6 +352,25 @@ public final class CacheSyncSettings {
         return tlsCaFile;
     }
 
+    /** Cache warming by access pattern ({@code cachesync.warm.*}). */
+    public Warming warming() {
+        return warming;
+    }
+
+    /**
+     * The {@code cachesync.warm.*} settings.
+     *
+     * @param enabled         track hot keys, publish them to Redis, and warm the local tier on start and after a clear
+     * @param topK            keys loaded by a warm-up, and published per node
+     * @param sampleOneIn     one read in this many is recorded in the hot-key table
+     * @param publishInterval how often a node adds its hot keys to the shared set (and halves its own counts)
+     * @param halfLife        how fast the shared set forgets: every score halves over this time
+     * @param startupWait     how long the bootstrap waits for the first warm-up (zero: not at all)
+     */
+    public record Warming(boolean enabled, int topK, int sampleOneIn, Duration publishInterval, Duration halfLife,
+                          Duration startupWait) {
+    }
+
     /** The Redis URI fit for a log line: any password masked. */
     public String redisUriForLogs() {
         return masked(redisUri.toString());
@@ -336,6 +392,12 @@ public final class CacheSyncSettings {
         private int breakerFailures = 5;
         private Duration breakerProbeInterval = Duration.ofMillis(500);
         private java.nio.file.Path tlsCaFile;
+        private boolean warmEnabled = false;
+        private int warmTopK = 1_000;
+        private int warmSampleOneIn = 16;
+        private Duration warmPublishInterval = Duration.ofSeconds(30);
+        private Duration warmHalfLife = Duration.ofHours(1);
+        private Duration warmStartupWait = Duration.ofSeconds(2);
 
         private Builder(RedisURI redisUri) {
             this.redisUri = redisUri;
@@ -420,6 +482,45 @@ public final class CacheSyncSettings {
                 throw new InvalidSettingException(TLS_CA_FILE, tlsCaFile, "not a readable file");
             }
             this.tlsCaFile = tlsCaFile;
+            return this;
+        }
+
+        public Builder warmEnabled(boolean warmEnabled) {
+            this.warmEnabled = warmEnabled;
+            return this;
+        }
+
+        public Builder warmTopK(int warmTopK) {
+            if (warmTopK < 1 || warmTopK > 1_000_000) {
+                throw new InvalidSettingException(WARM_TOP_K, warmTopK, "must be between 1 and 1000000");
+            }
+            this.warmTopK = warmTopK;
+            return this;
+        }
+
+        public Builder warmSampleOneIn(int warmSampleOneIn) {
+            if (warmSampleOneIn < 1 || warmSampleOneIn > 1_000_000) {
+                throw new InvalidSettingException(WARM_SAMPLE_ONE_IN, warmSampleOneIn, "must be between 1 and 1000000");
+            }
+            this.warmSampleOneIn = warmSampleOneIn;
+            return this;
+        }
+
+        public Builder warmPublishInterval(Duration warmPublishInterval) {
+            this.warmPublishInterval = positive(WARM_PUBLISH_INTERVAL, warmPublishInterval);
+            return this;
+        }
+
+        public Builder warmHalfLife(Duration warmHalfLife) {
+            this.warmHalfLife = positive(WARM_HALF_LIFE, warmHalfLife);
+            return this;
+        }
+
+        public Builder warmStartupWait(Duration warmStartupWait) {
+            if (warmStartupWait == null || warmStartupWait.isNegative()) {
+                throw new InvalidSettingException(WARM_STARTUP_WAIT, warmStartupWait, "must not be negative");
+            }
+            this.warmStartupWait = warmStartupWait;
             return this;
         }
 

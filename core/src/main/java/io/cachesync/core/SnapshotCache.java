@@ -68,6 +68,9 @@ public final class SnapshotCache implements AutoCloseable {
      * skips such a copy, as it does for keys in the repair queue.
      */
     private final Map<String, SnapshotWrite> unanswered = new ConcurrentHashMap<>();
+    /** Null unless {@code cachesync.warm.enabled}: then the read path samples into it. */
+    private final HotKeys hotKeys;
+    final LocalTierWarmer warmer; // package-private: tests set its hook
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean repairScheduled = new AtomicBoolean();
     private volatile long repairDelayMillis = 50;
@@ -99,6 +102,16 @@ public final class SnapshotCache implements AutoCloseable {
                 ? new AsyncPusher("cachesync-" + instance + "-push", ASYNC_MAX_QUEUED, ASYNC_TICK_NANOS,
                 store.waitMillis(), this::send)
                 : null;
+        if (settings.warming().enabled()) {
+            this.warmer = new LocalTierWarmer(this, local, store, new HotSetStore(connector, breaker, store, keys),
+                    metrics, scheduler, schemas, settings.warming(), keys);
+            this.hotKeys = warmer.hotKeys();
+            metrics.registerWarming(hotKeys);
+            invalidations.onServing(warmer::trigger);
+        } else {
+            this.warmer = null;
+            this.hotKeys = null;
+        }
         connector.start();
     }
 
@@ -125,6 +138,45 @@ public final class SnapshotCache implements AutoCloseable {
     /** Makes an entity known, so that invalidations for it can be parsed. Call once per entity at startup. */
     public void register(SnapshotSchema schema) {
         schemas.put(schema.entityName(), schema);
+    }
+
+    /**
+     * As {@link #register(SnapshotSchema)}, with the loader that cache warming uses to fill Redis for hot keys it
+     * lacks (the same loader the read path is given).
+     */
+    public void register(SnapshotSchema schema, SnapshotLoader loader) {
+        register(schema);
+        if (warmer != null) {
+            warmer.register(schema.entityName(), loader);
+        }
+    }
+
+    /**
+     * Call once every entity is registered. With {@code cachesync.warm.enabled}: starts publishing this node's hot
+     * keys and warms the local tier with the hottest keys as soon as it serves, waiting for that at most
+     * {@code cachesync.warm.startup-wait} (not at all while Redis is unreachable). Never throws.
+     *
+     * @return true when the first warm-up ended within the wait (or warming is off)
+     */
+    public boolean startWarming() {
+        if (warmer == null) {
+            return true;
+        }
+        CompletableFuture<Void> first = warmer.start();
+        if (!settings.localEnabled()) {
+            return true; // no local tier to warm: this node only publishes what it reads
+        }
+        long waitMillis = settings.warming().startupWait().toMillis();
+        try {
+            first.get(waitMillis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.info("cachesync startup did not wait longer than {} ms for its warm-up; it goes on in the background",
+                    waitMillis);
+        }
+        return false;
     }
 
     public CacheSyncSettings settings() {
@@ -283,6 +335,9 @@ public final class SnapshotCache implements AutoCloseable {
      * (or was deleted). Allocates nothing on a local-tier hit.
      */
     public Snapshot get(SnapshotSchema schema, Object id, SnapshotLoader loader) {
+        if (hotKeys != null && hotKeys.sampled()) {
+            sample(schema, id);
+        }
         String entity = schema.entityName();
         Snapshot cached = local.get(entity, id);
         if (cached != null) {
@@ -330,12 +385,25 @@ public final class SnapshotCache implements AutoCloseable {
             return null;
         }
         Snapshot fresh = loaded.get();
+        fillFromDatabase(schema, id, fresh, bytes, redisUp, epoch);
+        return fresh;
+    }
+
+    /**
+     * The fill after a database load, shared by the read path and cache warming: Redis through the versioned
+     * write ({@code bytesRead} null: the key was absent, so only a newer version may be there; else only if those
+     * bytes are unchanged), then the local tier, unless Redis refused it or the tier was cleared since
+     * {@code epoch} (taken before Redis was read) or knows a newer version. Returns whether the local tier took it.
+     */
+    boolean fillFromDatabase(SnapshotSchema schema, Object id, Snapshot fresh, byte[] bytesRead, boolean redisUp,
+                             long epoch) {
         Runnable hook = beforeFill;
         if (hook != null) {
             hook.run();
         }
         if (redisUp) {
-            SnapshotWrite fill = bytes == null ? SnapshotWrite.newer(fresh) : SnapshotWrite.unchangedSince(fresh, bytes);
+            SnapshotWrite fill = bytesRead == null ? SnapshotWrite.newer(fresh)
+                    : SnapshotWrite.unchangedSince(fresh, bytesRead);
             WriteOutcome outcome = store.writeAndWait(fill);
             if (outcome.written()) {
                 metrics.fillsWritten.increment();
@@ -343,20 +411,32 @@ public final class SnapshotCache implements AutoCloseable {
                 metrics.fillsRefused.increment();
                 if (outcome.storedVersion() >= fresh.version()) {
                     // Someone wrote this version or a newer one since we looked: do not keep ours locally.
-                    local.demote(entity, id, outcome.storedVersion());
-                    return fresh;
+                    local.demote(schema.entityName(), id, outcome.storedVersion());
+                    return false;
                 }
                 // Redis changed since we read it, but to a version older than the database's (a push still on its
                 // way): ours is the newest committed state, and dropping it would send the next read to Redis'
                 // older copy after this read served the newer one.
+            } else {
+                // the row is in the database; the next read or the Reconciler fills Redis
+                log.debug("cachesync fill of {}#{} v{} failed: {}", schema.entityName(), id, fresh.version(),
+                        describe(outcome.failure()));
             }
         }
-        local.fill(fresh, epoch);
-        return fresh;
+        return local.fill(fresh, epoch);
+    }
+
+    /** One sampled read, into the hot-key table: allocation-free for a key it already tracks. */
+    private void sample(SnapshotSchema schema, Object id) {
+        try {
+            hotKeys.record(schema, id);
+        } catch (RuntimeException e) {
+            // an id of the wrong type: the read itself reports it
+        }
     }
 
     /** The version of this node's newest write of a key not yet in Redis, or -1. */
-    private long pendingVersion(String key) {
+    long pendingVersion(String key) {
         long queued = repairs.pendingVersion(key);
         if (unanswered.isEmpty()) {
             return queued;
@@ -399,6 +479,9 @@ public final class SnapshotCache implements AutoCloseable {
      */
     public void clearLocalTier() {
         local.clear();
+        if (warmer != null) {
+            warmer.trigger();
+        }
     }
 
     /** The counters since this cache started (the numbers Micrometer publishes). */
@@ -483,15 +566,27 @@ public final class SnapshotCache implements AutoCloseable {
             List<SnapshotWrite> writes = new ArrayList<>(batch.size());
             batch.forEach(entry -> writes.add(entry.getValue()));
             List<CompletableFuture<WriteOutcome>> outcomes = store.write(writes);
+            int repaired = 0;
+            StringBuilder named = new StringBuilder();
             for (int i = 0; i < batch.size(); i++) {
                 WriteOutcome outcome = store.join(outcomes.get(i));
                 if (!outcome.failed()) {
                     repairs.done(batch.get(i).getKey(), batch.get(i).getValue());
                     progress = true;
+                    metrics.repairsCompleted.increment();
                     Snapshot s = writes.get(i).snapshot();
-                    log.info("cachesync repaired {}#{} v{} ({})", s.entityName(), s.id(), s.version(),
+                    // one line per key at DEBUG; at INFO one line per batch, naming its first keys
+                    log.debug("cachesync repaired {}#{} v{} ({})", s.entityName(), s.id(), s.version(),
                             outcome.written() ? "written" : "Redis already held v" + outcome.storedVersion());
+                    if (repaired++ < 10) {
+                        named.append(repaired == 1 ? "" : ", ").append(s.entityName()).append('#').append(s.id())
+                                .append(" v").append(s.version());
+                    }
                 }
+            }
+            if (repaired > 0) {
+                log.info("cachesync repaired {} queued key(s): {}{}; {} still pending", repaired, named,
+                        repaired > 10 ? ", …" : "", repairs.size());
             }
         }
         return progress;
@@ -506,6 +601,9 @@ public final class SnapshotCache implements AutoCloseable {
             pusher.close(); // sends what async commits queued while the connection is still open
         }
         closed = true;
+        if (warmer != null) {
+            warmer.close(); // its last publish of the hot keys, bounded by the Redis timeout
+        }
         breaker.close();
         ScheduledFuture<?> task = repairTask;
         if (task != null) {

@@ -57,10 +57,11 @@ final class CacheSyncRuntime implements AutoCloseable {
         this.byHibernateName = Map.copyOf(hibernateNames);
         this.byClass = Map.copyOf(classes);
         SnapshotCache started = new SnapshotCache(settings, registry);
-        names.values().forEach(entity -> started.register(entity.schema()));
+        names.values().forEach(entity -> started.register(entity.schema(), entity.loader()));
         this.cache = started;
         log.info("cachesync on: {} entities synced to Redis at {} under prefix '{}' ({} push)", names.size(),
                 settings.redisUriForLogs(), settings.keyPrefix(), settings.pushMode().name().toLowerCase());
+        started.startWarming(); // with cachesync.warm.enabled: waits for the first warm-up, within its bound
     }
 
     CacheSyncSettings settings() {
@@ -162,8 +163,8 @@ final class CacheSyncRuntime implements AutoCloseable {
 
     /** A committed transaction whose snapshots could not be published at all. */
     void publishFailed(List<SnapshotWrite> writes, RuntimeException e) {
-        log.error("cachesync could not publish {} committed change(s) (first: {}): {}; their entities are marked "
-                + "for reconciliation", writes.size(), writes.get(0).snapshot(), e.toString(), e);
+        log.error("cachesync could not publish {} committed change(s) ({}): {}; their entities are marked "
+                + "for reconciliation", writes.size(), describe(writes), e.toString(), e);
         SnapshotCache c = cache;
         if (c != null) {
             writes.forEach(w -> c.markForReconciliation(w.snapshot().entityName()));

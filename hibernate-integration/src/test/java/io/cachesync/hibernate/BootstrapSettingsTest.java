@@ -71,6 +71,14 @@ class BootstrapSettingsTest {
             "cachesync.redis.breaker.probe-interval|0ms",
             "cachesync.redis.breaker.probe-interval|often",
             "cachesync.redis.tls.ca-file|/no/such/ca.pem",
+            "cachesync.warm.enabled|sometimes",
+            "cachesync.warm.top-k|0",
+            "cachesync.warm.top-k|many",
+            "cachesync.warm.sample-one-in|0",
+            "cachesync.warm.sample-one-in|often",
+            "cachesync.warm.publish-interval|0s",
+            "cachesync.warm.half-life|never",
+            "cachesync.warm.startup-wait|-1s",
             "cachesync.metrics.registry|not a registry"})
     void aMalformedKeyStopsTheBootstrapNamingKeyAndValue(String key, String value, TestRedis redis) {
         Map<String, Object> settings = TestNodes.settings(TestNodes.newDatabase(), redis.uri(), true);
