@@ -43,7 +43,9 @@ public final class CacheSyncIntegrator implements Integrator {
             throw new io.cachesync.core.InvalidSettingException(METER_REGISTRY, registry,
                     "must be a io.micrometer.core.instrument.MeterRegistry instance");
         }
-        CacheSyncRuntime runtime = new CacheSyncRuntime(settings,
+        io.cachesync.core.monitor.MonitorSettings monitorSettings =
+                io.cachesync.core.monitor.MonitorSettings.fromProperties(properties);
+        CacheSyncRuntime runtime = new CacheSyncRuntime(settings, monitorSettings,
                 registry == null ? Metrics.globalRegistry : (MeterRegistry) registry);
         CommitListener listener = new CommitListener(runtime);
         EventListenerRegistry listeners = sessionFactory.getServiceRegistry().requireService(EventListenerRegistry.class);
