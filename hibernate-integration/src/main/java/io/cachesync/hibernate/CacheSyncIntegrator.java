@@ -61,6 +61,11 @@ public final class CacheSyncIntegrator implements Integrator {
                 runtime.start((SessionFactoryImplementor) factory);
                 RUNTIMES.put(factory, runtime);
             }
+
+            @Override
+            public void sessionFactoryClosing(SessionFactory factory) {
+                runtime.stopBackgroundWork(); // before Hibernate closes what their database loads need
+            }
         });
         RUNTIMES.put(sessionFactory, runtime);
     }

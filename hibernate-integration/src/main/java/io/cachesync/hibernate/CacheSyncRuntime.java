@@ -219,6 +219,18 @@ final class CacheSyncRuntime implements AutoCloseable {
         }
     }
 
+    /** Stops the monitor and any automatic Reconciler run: the SessionFactory is closing. */
+    void stopBackgroundWork() {
+        ConsistencyMonitor m = monitor;
+        if (m != null) {
+            m.close();
+        }
+        AutoReconciler r = autoReconciler;
+        if (r != null) {
+            r.close();
+        }
+    }
+
     @Override
     public void close() {
         ConsistencyMonitor m = monitor;

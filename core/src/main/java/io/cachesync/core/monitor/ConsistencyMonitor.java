@@ -87,6 +87,7 @@ public final class ConsistencyMonitor implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final long watchEveryNanos;
     private long nextWatch;
+    private long nextDatabaseWarning;
     private String runId;
     private volatile boolean closed;
 
@@ -221,6 +222,8 @@ public final class ConsistencyMonitor implements AutoCloseable {
             }
         } catch (RedisUnavailableException e) {
             log.debug("cachesync monitor paused: {}", e.getMessage());
+        } catch (DatabaseFailed e) {
+            // logged where it happened; the samples wait
         } catch (RuntimeException e) {
             log.warn("cachesync monitor check failed; trying again at the next tick: {}", e.toString());
         }
@@ -273,9 +276,11 @@ public final class ConsistencyMonitor implements AutoCloseable {
                     Drift drift = judge(group.getKey(), entity, s.id(), keys.get(i), values.get(i));
                     left.remove(s);
                     if (drift == null) {
+                        // the database did not answer: this sample is not counted either way (a row that cannot be
+                        // loaded must not block the others for ever), the rest wait for the next tick
                         waiting.decrementAndGet();
-                        dropped.increment(); // the database did not answer: not counted either way
-                        continue;
+                        dropped.increment();
+                        throw new DatabaseFailed();
                     }
                     tallies.get(group.getKey())[stage].count(drift);
                     overall[stage].count(drift);
@@ -289,11 +294,18 @@ public final class ConsistencyMonitor implements AutoCloseable {
                     }
                 }
             }
-        } catch (RedisUnavailableException e) {
+        } catch (RedisUnavailableException | DatabaseFailed e) {
             for (int i = left.size() - 1; i >= 0; i--) {
                 queue.addFirst(left.get(i));
             }
             throw e;
+        }
+    }
+
+    /** Ends a tick whose database loads fail; the samples not checked wait for the next one. */
+    private static final class DatabaseFailed extends RuntimeException {
+        DatabaseFailed() {
+            super(null, null, false, false);
         }
     }
 
@@ -318,7 +330,15 @@ public final class ConsistencyMonitor implements AutoCloseable {
         } catch (RedisUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
-            log.warn("cachesync monitor could not load {}#{} from the database: {}", name, id, e.toString());
+            if (closed) {
+                return null;
+            }
+            long now = System.nanoTime();
+            if (now - nextDatabaseWarning >= 0) { // at most one line a minute while the database is away
+                nextDatabaseWarning = now + TimeUnit.MINUTES.toNanos(1);
+                log.warn("cachesync monitor could not load {}#{} from the database: {}; checks wait", name, id,
+                        e.toString());
+            }
             return null;
         }
     }
@@ -329,6 +349,9 @@ public final class ConsistencyMonitor implements AutoCloseable {
             MonitoredEntity entity = entities.get(s.entity());
             String key = store.key(entity.schema(), s.id());
             Drift drift = judge(s.entity(), entity, s.id(), key, store.read(key));
+            if (drift == null) {
+                return;
+            }
             if (drift != null && drift.isDrift()) {
                 found(s.entity(), s, drift, Duration.ZERO);
             }

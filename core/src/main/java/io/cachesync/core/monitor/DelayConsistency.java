@@ -38,7 +38,7 @@ public record DelayConsistency(Duration delay, long checked, long consistent, lo
         if (checked == 0) {
             return 0;
         }
-        return -Math.log10((double) Math.max(1, inconsistent()) / checked);
+        return Math.max(0.0, -Math.log10((double) Math.max(1, inconsistent()) / checked));
     }
 
     @Override
