@@ -4,6 +4,7 @@ import io.cachesync.core.PostCommitDelays;
 import io.cachesync.core.monitor.DelayConsistency;
 import io.cachesync.core.monitor.Inconsistency;
 import io.cachesync.core.monitor.MonitorReport;
+import io.cachesync.testsupport.LogCapture;
 import io.cachesync.testsupport.RedisExtension;
 import io.cachesync.testsupport.SnapshotMutator;
 import io.cachesync.testsupport.TestRedis;
@@ -61,12 +62,21 @@ class MonitorCountsRightUnderARaceTest {
     private static final int WORKERS_PER_NODE = 3;
     private static final Pattern ACCOUNT_ID = Pattern.compile("^Account#(\\d+):");
 
+    /**
+     * On a loaded machine a push can time out (then Redis lags until the retry lands): a real inconsistency, which
+     * the monitor must report. The generous timeout makes it rare; the tests tell such keys from false alarms.
+     */
+    private static java.util.function.Consumer<Map<String, Object>> settings(boolean repair) {
+        return MonitorTestSupport.monitor("300ms,1500ms", repair, false)
+                .andThen(s -> s.put("cachesync.redis.timeout", "1s"));
+    }
+
     @Test
     void withoutFaultsEverySampledKeyIsConsistentAtTheLaterDelay(TestRedis redis) throws Exception {
-        try (TwoNodes nodes = new TwoNodes(redis.uri(), MonitorTestSupport.monitor("300ms,1500ms", true, false))
-                .ready()) {
+        try (TwoNodes nodes = new TwoNodes(redis.uri(), settings(true)).ready(); LogCapture logs = new LogCapture()) {
             Race race = new Race(nodes, 0);
             race.run(null);
+            Set<Long> pushFailed = pushFailures(logs);
             for (int node = 0; node < 2; node++) {
                 CacheSync sync = node == 0 ? nodes.syncA : nodes.syncB;
                 MonitorReport report = sync.monitor();
@@ -77,9 +87,16 @@ class MonitorCountsRightUnderARaceTest {
                 for (DelayConsistency d : report.overall()) {
                     assertEquals(report.sampled(), d.checked(), "every sample checked at " + d.delay());
                 }
-                assertEquals(0, report.last().inconsistent(), report.recent().toString());
-                assertEquals(1.0, report.last().ratio());
-                assertEquals(Math.log10(report.sampled()), report.last().nines(), 1e-9);
+                if (pushFailed.isEmpty()) {
+                    assertEquals(0, report.last().inconsistent(), report.recent().toString());
+                    assertEquals(1.0, report.last().ratio());
+                    assertEquals(Math.log10(report.sampled()), report.last().nines(), 1e-9);
+                } else { // the machine was too loaded for Redis to answer in time: only those keys may lag
+                    System.out.println("[monitor race, no faults] pushes failed (timeouts) for " + pushFailed);
+                    for (Inconsistency i : report.recent()) {
+                        assertTrue(pushFailed.contains((Long) i.id()), "a false alarm: " + i);
+                    }
+                }
                 assertEquals(report.last(), report.model("Account", LAST));
             }
             ReconciliationReport check = Reconciler.of(nodes.a).checkOnly(true).run();
@@ -90,11 +107,13 @@ class MonitorCountsRightUnderARaceTest {
 
     @Test
     void withFaultsItReportsOnlyFaultedKeysAndExactlyTheKnownOnes(TestRedis redis) throws Exception {
-        try (TwoNodes nodes = new TwoNodes(redis.uri(), MonitorTestSupport.monitor("300ms,1500ms", false, false))
-                .ready()) {
+        try (TwoNodes nodes = new TwoNodes(redis.uri(), settings(false)).ready(); LogCapture logs = new LogCapture()) {
             Race race = new Race(nodes, 1);
             Set<Long> faulted = ConcurrentHashMap.newKeySet();
             race.run(random -> fault(random, nodes, redis, race, faulted));
+            Set<Long> pushFailed = pushFailures(logs);
+            System.out.println("[monitor race, faults] pushes failed (timeouts) for " + pushFailed);
+            faulted.addAll(pushFailed); // a push that timed out left Redis behind until its retry: a fault too
 
             Set<Long> reported = new TreeSet<>();
             long inconsistentAtLast = 0;
@@ -137,20 +156,25 @@ class MonitorCountsRightUnderARaceTest {
             MonitorReport before = nodes.syncA.monitor();
             List<Long> ids = nodes.a.fromTransaction(s -> s.createSelectionQuery("select id from Account order by id",
                     Long.class).setMaxResults(30).list());
-            for (Long id : ids) {
-                nodes.a.inTransaction(s -> s.find(Account.class, id).setOwner("quiet" + id));
-            }
             DriftInjection drift = new DriftInjection(nodes.a, redis);
             Set<Long> known = new TreeSet<>();
-            for (int i = 0; i < 10; i++) {
-                long id = ids.get(i * 3);
+            for (int i = 0; i < ids.size(); i++) {
+                long id = ids.get(i);
+                Account row = nodes.a.fromTransaction(s -> {
+                    Account a = s.find(Account.class, id);
+                    a.setOwner("quiet" + id);
+                    return a;
+                });
+                if (i % 3 != 0 || known.size() == 10) {
+                    continue;
+                }
+                // at once after the commit returned (its push has landed): long before its first check
                 known.add(id);
-                if (i < 4) {
+                if (known.size() <= 4) {
                     drift.delete(Account.class, id);
-                } else if (i < 7) {
+                } else if (known.size() <= 7) {
                     drift.plant(Account.class, id, "{\"version\":");
                 } else {
-                    Account row = nodes.a.fromTransaction(s -> s.find(Account.class, id));
                     drift.plantSnapshot(Account.class, id, row.getVersion() - 1, Instant.now(), Map.of("owner",
                             "older", "balance", row.getBalance(), "status", "OPEN"));
                 }
@@ -177,6 +201,18 @@ class MonitorCountsRightUnderARaceTest {
             Reconciler.of(nodes.a).run();
             CacheAgreesWithDatabase.assertAgrees(nodes.a, true);
         }
+    }
+
+    private static final Pattern PUSH_FAILED = Pattern.compile("push failed for Account#(\\d+) ");
+
+    /** Ids of the keys whose push failed during the run (Redis did not answer in time), from the WARN lines. */
+    private static Set<Long> pushFailures(LogCapture logs) {
+        Set<Long> ids = new TreeSet<>();
+        Matcher m = PUSH_FAILED.matcher(logs.text());
+        while (m.find()) {
+            ids.add(Long.parseLong(m.group(1)));
+        }
+        return ids;
     }
 
     private static long accountId(String line) {

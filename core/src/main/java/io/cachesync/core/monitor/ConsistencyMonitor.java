@@ -89,6 +89,7 @@ public final class ConsistencyMonitor implements AutoCloseable {
     private long nextWatch;
     private long nextDatabaseWarning;
     private String runId;
+    private boolean runIdDenied;
     private volatile boolean closed;
 
     /**
@@ -125,6 +126,8 @@ public final class ConsistencyMonitor implements AutoCloseable {
         this.metrics = new MonitorMetrics(registry, cache.settings().keyPrefix(), instance, delays, tallies, overall,
                 sampled, dropped, repaired, this::pending);
         this.watchEveryNanos = settings.checkInterval().toNanos();
+        this.nextWatch = System.nanoTime(); // nanoTime may be negative: deadlines are relative to it, never to 0
+        this.nextDatabaseWarning = nextWatch;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "cachesync-" + instance + "-monitor");
             thread.setDaemon(true);
@@ -405,7 +408,7 @@ public final class ConsistencyMonitor implements AutoCloseable {
 
     /** Redis restarted (a new run_id), or the repair queue overflowed: ask for a reconciliation. */
     private void watch() {
-        if (store.available()) {
+        if (store.available() && !runIdDenied) {
             try {
                 String now = store.serverRunId();
                 if (runId != null && now != null && !now.equals(runId)) {
@@ -417,7 +420,15 @@ public final class ConsistencyMonitor implements AutoCloseable {
                     runId = now;
                 }
             } catch (RedisUnavailableException e) {
-                log.debug("cachesync monitor could not read Redis' run_id: {}", e.getMessage());
+                Throwable cause = e.getCause();
+                if (cause != null && cause.getMessage() != null && cause.getMessage().startsWith("NOPERM")) {
+                    runIdDenied = true; // asked once: an ACL log holds one denial, not one a second
+                    log.warn("cachesync cannot read Redis' run_id: the ACL denies INFO ({}); a Redis restart that "
+                            + "loses the dataset will not start a reconciliation. Add +info to the user's rules",
+                            cause.getMessage());
+                } else {
+                    log.debug("cachesync monitor could not read Redis' run_id: {}", e.getMessage());
+                }
             }
         }
         java.util.Set<String> overflowed = cache.entitiesNeedingReconciliation();

@@ -8,10 +8,11 @@ import java.util.Map;
  * What the consistency monitor has measured since it started: per delay, overall and per model, how many
  * sampled keys were checked and how many were consistent (see {@link DelayConsistency} for the definition).
  *
- * <p>Guarantees: a snapshot taken at one moment, immutable, never updated afterwards. Every sample is counted
- * exactly once: {@code sampled = dropped + pending + checked at the last delay}, where pending samples are
- * those still waiting for a check (a sample checked at the first delay but not yet at the last counts as
- * pending). Counts at one delay are final once made: a key repaired after an inconsistent check stays counted
+ * <p>Guarantees: immutable, never updated afterwards (each count is read once; counts taken while commits and
+ * checks go on may be a few samples apart). Every sample is accounted for exactly once: once the monitor is idle,
+ * {@code sampled = dropped + pending + checked at the last delay}, where pending samples are those still waiting
+ * for a check (a sample checked at the first delay but not yet at the last counts as pending), and every delay has
+ * checked the same samples. Counts at one delay are final once made: a key repaired after an inconsistent check stays counted
  * as inconsistent at that delay. {@link #recent()} holds at most the last {@value ConsistencyMonitor#RECENT}
  * inconsistencies, oldest first.
  *
