@@ -277,6 +277,7 @@ public final class ConsistencyMonitor implements AutoCloseable {
                 for (int i = 0; i < keys.size(); i++) {
                     Sample s = group.getValue().get(i);
                     Drift drift = judge(group.getKey(), entity, s.id(), keys.get(i), values.get(i));
+                    drift = drift == null ? null : laterCommitInFlight(drift, s.version(), delays.get(stage));
                     left.remove(s);
                     if (drift == null) {
                         // the database did not answer: this sample is not counted either way (a row that cannot be
@@ -344,6 +345,21 @@ public final class ConsistencyMonitor implements AutoCloseable {
             }
             return null;
         }
+    }
+
+    /**
+     * Redis behind the database, but at or above the sampled version: the lag belongs to a later commit of the row.
+     * If that commit (the row's lastUpdated) is younger than this delay, it is not yet due: within the delay the
+     * cache reflects every write that is old enough, so the key counts as consistent. A later commit older than
+     * the delay that Redis still lacks counts against it, as does anything below the sampled version.
+     */
+    private static Drift laterCommitInFlight(Drift drift, long sampledVersion, Duration delay) {
+        if (drift instanceof Drift.Stale stale && stale.cached().version() >= sampledVersion
+                && stale.cached().version() < stale.database().version() && stale.database().lastUpdated() != null
+                && Duration.between(stale.database().lastUpdated(), Instant.now()).compareTo(delay) < 0) {
+            return new Drift.Consistent(stale.id(), stale.database(), stale.cached());
+        }
+        return drift;
     }
 
     private void checkSuspects() {

@@ -7,7 +7,9 @@ import java.time.Duration;
  *
  * <p>A key is consistent when Redis holds what the database holds at the time of the check: the row's version
  * with the same state (possibly newer than the version that was sampled, if the row changed since), or a
- * tombstone or nothing for a row that no longer exists. Every other class counts against it: {@code stale}
+ * tombstone or nothing for a row that no longer exists. A key whose Redis version is at or above the sampled one
+ * but behind a later commit of the row that is younger than the delay also counts as consistent: that later write
+ * is not due yet (within the delay, every write old enough must be in Redis). Every other class counts against it: {@code stale}
  * (Redis behind the database), {@code missing} (no key for a live row), {@code corrupt} (bytes that do not
  * decode), {@code orphaned} (a snapshot for a row that is gone) and {@code cacheAhead} (Redis ahead of the
  * database). Immutable.
