@@ -64,6 +64,20 @@ public final class CacheSyncMetrics {
     public static final String WARM_PUBLISHES = "cachesync.warm.publishes";
     /** How long the last warm-up took, in milliseconds (gauge). */
     public static final String WARM_LAST_DURATION = "cachesync.warm.last.duration";
+    /** Commits' keys the consistency monitor sampled. */
+    public static final String MONITOR_SAMPLED = "cachesync.monitor.sampled";
+    /** Samples dropped because the monitor's queue was full (or the database did not answer their check). */
+    public static final String MONITOR_DROPPED = "cachesync.monitor.dropped";
+    /** Sampled keys waiting for a check (gauge). */
+    public static final String MONITOR_PENDING = "cachesync.monitor.pending";
+    /** Checks of sampled keys; tags {@code entity}, {@code delay}, {@code result} (consistent or a drift class). */
+    public static final String MONITOR_CHECKS = "cachesync.monitor.checks";
+    /** Consistent share of the sampled keys at a delay, 0 to 1 (gauge); tags {@code entity} (or all), {@code delay}. */
+    public static final String MONITOR_CONSISTENCY = "cachesync.monitor.consistency";
+    /** The same share in nines, 0.999 being 3 (gauge); tags {@code entity} (or all), {@code delay}. */
+    public static final String MONITOR_NINES = "cachesync.monitor.nines";
+    /** Drifted keys the monitor repaired (found by its checks, or handed in by a read). */
+    public static final String MONITOR_REPAIRS = "cachesync.monitor.repairs";
 
     final LongAdder localHits = new LongAdder();
     final LongAdder localMisses = new LongAdder();

@@ -166,6 +166,33 @@ public final class RedisSnapshotStore {
         }
     }
 
+    /**
+     * The server's {@code run_id} ({@code INFO server}): a new one means Redis restarted, or another server
+     * answers, and the dataset may have been lost. Null if the answer holds none.
+     */
+    public String serverRunId() throws RedisUnavailableException {
+        StatefulRedisConnection<String, byte[]> connection = requireConnection();
+        try {
+            String info = connection.async().info("server").get(waitMillis(), TimeUnit.MILLISECONDS);
+            breaker.record(null);
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith("run_id:")) {
+                    return line.substring("run_id:".length()).trim();
+                }
+            }
+            return null;
+        } catch (ExecutionException e) {
+            breaker.record(e);
+            throw new RedisUnavailableException("INFO server", unwrap(e));
+        } catch (TimeoutException e) {
+            breaker.record(e);
+            throw new RedisUnavailableException("INFO server", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisUnavailableException("INFO server", e);
+        }
+    }
+
     /** The bytes under each key, in order, in one MGET; null where a key holds no string. */
     public List<byte[]> readAll(List<String> keyList) throws RedisUnavailableException {
         if (keyList.isEmpty()) {

@@ -77,6 +77,9 @@ public final class SnapshotCache implements AutoCloseable {
     private volatile ScheduledFuture<?> repairTask;
     private volatile boolean closed;
     private volatile boolean closeSummarised;
+    private final int instance;
+    /** Told about keys a read saw drift under (see {@link #onDriftSeen}); null when nobody listens. */
+    private volatile java.util.function.BiConsumer<SnapshotSchema, Object> driftSeen;
 
     public SnapshotCache(CacheSyncSettings settings, MeterRegistry registry) {
         this.settings = settings;
@@ -84,6 +87,7 @@ public final class SnapshotCache implements AutoCloseable {
         this.local = new LocalTier(settings);
         this.repairs = new RepairQueue(settings.repairMaxPending(), () -> metricsOverflow());
         int instance = INSTANCES.incrementAndGet();
+        this.instance = instance;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "cachesync-" + instance + "-repair");
             thread.setDaemon(true);
@@ -133,6 +137,20 @@ public final class SnapshotCache implements AutoCloseable {
         if (metrics != null) {
             metrics.repairOverflows.increment();
         }
+    }
+
+    /** This cache's number in the process: the {@code instance} tag of its meters. */
+    public int instance() {
+        return instance;
+    }
+
+    /**
+     * Tells {@code listener} about each key a read saw drift under: undecodable bytes, or a Redis version below
+     * one that this node knows Redis held. It runs on the reading thread and must not block (e.g. the consistency
+     * monitor queues the key for a check and a repair). Null: nobody.
+     */
+    public void onDriftSeen(java.util.function.BiConsumer<SnapshotSchema, Object> listener) {
+        this.driftSeen = listener;
     }
 
     /** Makes an entity known, so that invalidations for it can be parsed. Call once per entity at startup. */
@@ -370,12 +388,21 @@ public final class SnapshotCache implements AutoCloseable {
                         key, d.snapshot().version());
             } else if (decoded instanceof DecodeResult.Decoded d) {
                 metrics.redisHits.increment();
+                java.util.function.BiConsumer<SnapshotSchema, Object> seen = driftSeen;
+                if (seen != null && d.snapshot().version() < local.knownVersion(entity, id)) {
+                    // Redis went below a version it announced or reported to this node: it lost writes
+                    seen.accept(schema, id);
+                }
                 local.fill(d.snapshot(), epoch);
                 return d.snapshot().tombstone() ? null : d.snapshot();
             }
             if (decoded instanceof DecodeResult.Undecodable bad && !bad.schemaMismatch()) {
                 metrics.corrupt.increment();
                 logCorruptOnce(key, bad.reason());
+                java.util.function.BiConsumer<SnapshotSchema, Object> seen = driftSeen;
+                if (seen != null) {
+                    seen.accept(schema, id); // repaired even when the row is gone and no fill follows
+                }
             }
         }
         metrics.redisMisses.increment();
