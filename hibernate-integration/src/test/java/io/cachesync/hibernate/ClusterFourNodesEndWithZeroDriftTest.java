@@ -61,7 +61,10 @@ class ClusterFourNodesEndWithZeroDriftTest {
         List<SessionFactory> nodes = new ArrayList<>();
         try {
             for (int n = 0; n < NODES; n++) {
-                nodes.add(TestNodes.node(db, redis.uri(), n == 0, s -> s.put("cachesync.repair.max-backoff", "300ms")));
+                nodes.add(TestNodes.node(db, redis.uri(), n == 0, s -> {
+                    s.put("cachesync.repair.max-backoff", "300ms");
+                    s.put("cachesync.redis.timeout", "1s"); // an MGET on a machine shared with other builds
+                }));
             }
             List<CacheSync> syncs = nodes.stream().map(CacheSync::of).toList();
             waitUntil(() -> syncs.stream().allMatch(CacheSync::localTierServing), Duration.ofSeconds(10));

@@ -54,7 +54,11 @@ class ClusterMasterKilledUnderWriteLoadTest {
     @Test
     void aReplicaTakesOverEveryCommitSucceedsAndTheReconcilerRepairsWhatTheFailoverLost() throws Exception {
         try (SessionFactory sf = TestNodes.node(TestNodes.newDatabase(), redis.uri(), true,
-                s -> s.put("cachesync.repair.max-backoff", "200ms"))) {
+                s -> {
+                    s.put("cachesync.repair.max-backoff", "200ms");
+                    // a SCAN or MGET on a machine shared with other builds can take longer than the 200 ms default
+                    s.put("cachesync.redis.timeout", "1s");
+                })) {
             CacheSync sync = CacheSync.of(sf);
             sf.inTransaction(s -> {
                 for (long id = 0; id < ROWS; id++) {
