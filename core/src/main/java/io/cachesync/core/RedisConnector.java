@@ -35,8 +35,8 @@ import java.util.function.Consumer;
  * Owns the Lettuce client and its two connections (commands, and pub/sub for invalidations): a
  * {@link RedisClient} for one Redis (or a Sentinel-managed master), a {@link RedisClusterClient} for
  * {@code redis-cluster://}. Both hand out the same command interface, {@link RedisClusterAsyncCommands}: on a
- * cluster, Lettuce routes each single-key command (the versioned-write script, GET) by slot, splits MGET by slot
- * and walks SCAN over every master.
+ * cluster, Lettuce routes each single-key command (the versioned-write script, GET) by slot and splits MGET by
+ * slot, and {@link #scanTargets()} hands out one connection per master, so that a SCAN walks each one in turn.
  *
  * <p>Redis being unreachable at startup does not fail the application: the connector logs one warning, keeps
  * trying in the background with a capped backoff, and calls back once connected. After the first connection
@@ -48,13 +48,13 @@ final class RedisConnector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisConnector.class);
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
-    private final CacheSyncSettings settings;
-    private final ClientResources resources;
     /** How often the cluster topology is re-read even when nothing suggests it changed. */
     static final Duration TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(10);
     /** The shortest gap between two topology reads triggered by redirects, reconnects or uncovered slots. */
     static final Duration ADAPTIVE_REFRESH_GAP = Duration.ofSeconds(1);
 
+    private final CacheSyncSettings settings;
+    private final ClientResources resources;
     private final AbstractRedisClient client;
     private final ScheduledExecutorService scheduler;
     private final Runnable onCommandsConnected;
@@ -269,7 +269,8 @@ final class RedisConnector implements AutoCloseable {
             if (node.is(io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag.UPSTREAM)
                     && !node.hasNoSlots()) {
                 node.forEachSlot(covered::set);
-                masters.add(cluster.getConnection(node.getNodeId()).async());
+                // the connection that slot routing uses too (looked up by host and port)
+                masters.add(cluster.getConnection(node.getUri().getHost(), node.getUri().getPort()).async());
             }
         }
         if (covered.cardinality() != 16384) {
