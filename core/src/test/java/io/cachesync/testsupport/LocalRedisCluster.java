@@ -184,5 +184,6 @@ public final class LocalRedisCluster implements AutoCloseable {
         for (RedisProcess node : nodes) {
             node.close();
         }
+        RedisProcess.deleteTree(dir);
     }
 }

@@ -143,5 +143,6 @@ public final class LocalRedisSentinels implements AutoCloseable {
         for (RedisProcess server : servers) {
             server.close();
         }
+        RedisProcess.deleteTree(dir);
     }
 }

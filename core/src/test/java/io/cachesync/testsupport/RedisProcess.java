@@ -180,6 +180,15 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /** Deletes a topology's directory tree (configs, logs, node files) once its processes are gone. */
+    static void deleteTree(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // a leftover temp directory is harmless
+        }
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);
