@@ -44,6 +44,7 @@ public final class CacheSyncSettings {
     }
 
     private final RedisURI redisUri;
+    private final java.util.List<RedisURI> clusterSeeds;
     private final String keyPrefix;
     private final Duration redisTimeout;
     private final Duration tombstoneTtl;
@@ -61,6 +62,7 @@ public final class CacheSyncSettings {
 
     private CacheSyncSettings(Builder b) {
         this.redisUri = Objects.requireNonNull(b.redisUri, REDIS_URI);
+        this.clusterSeeds = b.clusterSeeds;
         this.keyPrefix = b.keyPrefix;
         this.redisTimeout = b.redisTimeout;
         this.tombstoneTtl = b.tombstoneTtl;
@@ -179,7 +181,25 @@ public final class CacheSyncSettings {
     }
 
     public static Builder builder(String redisUri) {
-        return new Builder(parseUri(redisUri));
+        java.util.List<RedisURI> seeds = parseClusterSeeds(redisUri);
+        Builder b = new Builder(seeds.isEmpty() ? parseUri(redisUri) : seeds.get(0));
+        b.clusterSeeds = seeds;
+        return b;
+    }
+
+    /** The seeds of a {@code redis-cluster://} URI; empty for any other URI. */
+    private static java.util.List<RedisURI> parseClusterSeeds(String value) {
+        String uri = value == null ? "" : value.trim();
+        int end = uri.indexOf("://");
+        if (end < 0 || !RedisClusterSeeds.isClusterScheme(uri.substring(0, end).toLowerCase(Locale.ROOT))) {
+            return java.util.List.of();
+        }
+        try {
+            return RedisClusterSeeds.parse(uri);
+        } catch (RuntimeException e) {
+            throw new InvalidSettingException(REDIS_URI, masked(uri), "not a Redis Cluster URI such as "
+                    + "redis-cluster://host1:7000,host2:7001 (" + e.getMessage() + ")");
+        }
     }
 
     private static RedisURI parseUri(String value) {
@@ -191,7 +211,8 @@ public final class CacheSyncSettings {
         if (!scheme.equals("redis") && !scheme.equals("rediss") && !scheme.equals("redis-socket")
                 && !scheme.equals("redis-sentinel") && !scheme.equals("rediss-sentinel")) {
             throw new InvalidSettingException(REDIS_URI, masked(uri),
-                    "the scheme must be redis://, rediss:// (TLS), redis-socket:// or redis-sentinel://");
+                    "the scheme must be redis://, rediss:// (TLS), redis-socket://, redis-sentinel:// or "
+                            + "redis-cluster://");
         }
         try {
             RedisURI parsed = RedisURI.create(uri);
@@ -293,6 +314,16 @@ public final class CacheSyncSettings {
         return redisUri;
     }
 
+    /** True for {@code redis-cluster://}: cachesync talks to a Redis Cluster through these seeds. */
+    public boolean cluster() {
+        return !clusterSeeds.isEmpty();
+    }
+
+    /** The seed nodes of a {@code redis-cluster://} URI (empty otherwise); {@link #redisUri()} is the first. */
+    public java.util.List<RedisURI> clusterSeeds() {
+        return clusterSeeds;
+    }
+
     public String keyPrefix() {
         return keyPrefix;
     }
@@ -373,12 +404,14 @@ public final class CacheSyncSettings {
 
     /** The Redis URI fit for a log line: any password masked. */
     public String redisUriForLogs() {
-        return masked(redisUri.toString());
+        return cluster() ? "Redis Cluster " + clusterSeeds.stream().map(u -> u.getHost() + ":" + u.getPort())
+                .collect(java.util.stream.Collectors.joining(",", "(seeds ", ")")) : masked(redisUri.toString());
     }
 
     /** Builds settings in code; every value has the default documented in the README. */
     public static final class Builder {
         private final RedisURI redisUri;
+        private java.util.List<RedisURI> clusterSeeds = java.util.List.of();
         private String keyPrefix = RedisKeys.DEFAULT_PREFIX;
         private Duration redisTimeout = Duration.ofMillis(200);
         private Duration tombstoneTtl = Duration.ofHours(1);

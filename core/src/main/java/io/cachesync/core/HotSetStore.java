@@ -2,8 +2,7 @@ package io.cachesync.core;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -45,7 +44,7 @@ final class HotSetStore {
      */
     long add(List<String> members, List<Integer> increments, long halfLifeMillis, int maxMembers, long ttlMillis)
             throws RedisUnavailableException {
-        RedisAsyncCommands<String, byte[]> redis = connection().async();
+        RedisClusterAsyncCommands<String, byte[]> redis = connection();
         byte[][] args = new byte[3 + 2 * members.size()][];
         args[0] = ascii(Long.toString(halfLifeMillis));
         args[1] = ascii(Integer.toString(maxMembers));
@@ -66,7 +65,7 @@ final class HotSetStore {
     /** The {@code k} hottest cachesync keys of the shared set, hottest first. */
     List<String> top(int k) throws RedisUnavailableException {
         // one more than asked: the decay marker (score -1) comes last when the set holds fewer than k keys
-        List<byte[]> members = await(connection().async().zrevrange(key, 0, k).toCompletableFuture(),
+        List<byte[]> members = await(connection().zrevrange(key, 0, k).toCompletableFuture(),
                 "ZREVRANGE " + key);
         List<String> keys = new ArrayList<>(Math.min(members.size(), k));
         for (byte[] member : members) {
@@ -78,8 +77,8 @@ final class HotSetStore {
         return keys;
     }
 
-    private StatefulRedisConnection<String, byte[]> connection() throws RedisUnavailableException {
-        StatefulRedisConnection<String, byte[]> connection = connector.commands();
+    private RedisClusterAsyncCommands<String, byte[]> connection() throws RedisUnavailableException {
+        RedisClusterAsyncCommands<String, byte[]> connection = connector.async();
         if (connection == null || !connector.available()) {
             throw new RedisUnavailableException("Redis is not connected", null);
         }

@@ -126,11 +126,11 @@ public final class SnapshotCache implements AutoCloseable {
     }
 
     private static java.util.concurrent.CompletionStage<?> ping(RedisConnector connector) {
-        io.lettuce.core.api.StatefulRedisConnection<String, byte[]> connection = connector.commands();
-        if (connection == null || !connector.available()) {
+        io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, byte[]> redis = connector.async();
+        if (redis == null || !connector.available()) {
             return CompletableFuture.failedFuture(new RedisUnavailableException("Redis is not connected", null));
         }
-        return connection.async().ping();
+        return redis.ping();
     }
 
     private void metricsOverflow() {
