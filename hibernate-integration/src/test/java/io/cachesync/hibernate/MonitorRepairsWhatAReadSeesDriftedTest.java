@@ -42,7 +42,9 @@ class MonitorRepairsWhatAReadSeesDriftedTest {
             assertEquals(Optional.empty(), sync.find(Account.class, 7L));
             waitUntil(() -> sync.snapshot(Account.class, 7L).map(Snapshot::tombstone).orElse(false),
                     Duration.ofSeconds(5));
-            assertTrue(logs.text().contains("cachesync read saw drift under Account#7: corrupt"), logs.text());
+            // the repair lands before its log line and its count: wait for those too
+            waitUntil(() -> logs.text().contains("cachesync read saw drift under Account#7: corrupt")
+                    && sync.monitor().repaired() == 1, Duration.ofSeconds(5));
             assertEquals(1, sync.monitor().repaired());
             assertEquals(0, sync.monitor().sampled(), "sampling is off: nothing counted");
             CacheAgreesWithDatabase.assertAgrees(sf, true);
@@ -64,8 +66,8 @@ class MonitorRepairsWhatAReadSeesDriftedTest {
             nodes.syncB.find(Account.class, 1L);
             waitUntil(() -> nodes.syncB.snapshot(Account.class, 1L).map(Snapshot::version).orElse(-1L) == 1,
                     Duration.ofSeconds(5));
-            assertTrue(logs.text().contains("cachesync read saw drift under Account#1: stale; Redis holds v0, "
-                    + "database v1; repaired (v1 written)"), logs.text());
+            waitUntil(() -> logs.text().contains("cachesync read saw drift under Account#1: stale; Redis holds v0, "
+                    + "database v1; repaired (v1 written)"), Duration.ofSeconds(5)); // logged after the repair
             assertEquals("bob", nodes.syncA.find(Account.class, 1L).orElseThrow().getOwner());
             CacheAgreesWithDatabase.assertAgrees(nodes.a, true);
         }
