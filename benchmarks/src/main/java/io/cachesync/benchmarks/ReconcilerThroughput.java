@@ -29,12 +29,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Run: {@code java -Xmx512m -cp benchmarks/target/benchmarks.jar io.cachesync.benchmarks.ReconcilerThroughput
  * 100000 1000000} (sizes; optional {@code --batch-size N}, default 1000; {@code --cluster}: against a private
- * Redis Cluster of three masters and three replicas instead of one Redis, which needs redis-cli on the PATH).
+ * Redis Cluster of three masters and three replicas instead of one Redis, which needs redis-cli on the PATH;
+ * {@code --postgres [jdbc-url]}: the table in PostgreSQL instead of H2, default
+ * {@code jdbc:postgresql://127.0.0.1:5432/test} as user {@code postgres} (or {@code CACHESYNC_PG_USER} /
+ * {@code CACHESYNC_PG_PASSWORD}), in a schema of its own that is dropped afterwards).
  */
 public final class ReconcilerThroughput {
 
     private static final AtomicLong maxHeapAfterGc = new AtomicLong();
     private static boolean cluster;
+    private static String postgresUrl;
 
     private ReconcilerThroughput() {
     }
@@ -45,6 +49,9 @@ public final class ReconcilerThroughput {
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--cluster")) {
                 cluster = true;
+            } else if (args[i].equals("--postgres")) {
+                postgresUrl = i + 1 < args.length && args[i + 1].startsWith("jdbc:") ? args[++i]
+                        : "jdbc:postgresql://127.0.0.1:5432/test";
             } else if (args[i].equals("--batch-size")) {
                 batchSize = Integer.parseInt(args[++i]);
             } else {
@@ -55,8 +62,9 @@ public final class ReconcilerThroughput {
             sizes = List.of(100_000, 1_000_000);
         }
         startLiveHeapSampler();
-        System.out.printf("Reconciler throughput on %s, batch size %d, -Xmx%d MB, %d cores%n",
-                cluster ? "a Redis Cluster (3 masters, 3 replicas)" : "one Redis", batchSize,
+        System.out.printf("Reconciler throughput on %s and %s, batch size %d, -Xmx%d MB, %d cores%n",
+                cluster ? "a Redis Cluster (3 masters, 3 replicas)" : "one Redis",
+                postgresUrl != null ? "PostgreSQL at " + postgresUrl : "an H2 file database", batchSize,
                 Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
         List<String> rows = new ArrayList<>();
         for (int size : sizes) {
@@ -73,9 +81,13 @@ public final class ReconcilerThroughput {
         Path dir = Files.createTempDirectory("reconciler-bench");
         io.cachesync.testsupport.LocalRedisCluster clusterRedis = cluster
                 ? io.cachesync.testsupport.LocalRedisCluster.start(3, 1) : null;
+        String pgSchema = createPgSchema();
         try (BenchmarkRedis redis = cluster ? null : BenchmarkRedis.start();
-             SessionFactory sf = node(cluster ? clusterRedis.uri() : redis.uri(), dir)) {
+             SessionFactory sf = node(cluster ? clusterRedis.uri() : redis.uri(), dir, pgSchema)) {
             populate(sf, size);
+            if (pgSchema != null) {
+                sf.inTransaction(s -> s.createNativeMutationQuery("analyze account").executeUpdate());
+            }
             ReconciliationReport repair = timed(rows, size, "repair, every key missing",
                     () -> Reconciler.of(sf).batchSize(batchSize).run());
             if (repair.repaired() != size) {
@@ -87,6 +99,7 @@ public final class ReconcilerThroughput {
                 throw new IllegalStateException("check found drift: " + check);
             }
         } finally {
+            dropPgSchema(pgSchema);
             if (clusterRedis != null) {
                 clusterRedis.close();
             }
@@ -112,11 +125,19 @@ public final class ReconcilerThroughput {
         return report;
     }
 
-    private static SessionFactory node(String redisUri, Path dir) {
+    private static SessionFactory node(String redisUri, Path dir, String pgSchema) {
         Map<String, Object> settings = new HashMap<>();
-        settings.put("hibernate.connection.url", "jdbc:h2:file:" + dir.resolve("db") + ";CACHE_SIZE=65536");
-        settings.put("hibernate.connection.username", "sa");
-        settings.put("hibernate.connection.password", "");
+        if (pgSchema == null) {
+            settings.put("hibernate.connection.url", "jdbc:h2:file:" + dir.resolve("db") + ";CACHE_SIZE=65536");
+            settings.put("hibernate.connection.username", "sa");
+            settings.put("hibernate.connection.password", "");
+        } else {
+            settings.put("hibernate.connection.url", postgresUrl + (postgresUrl.contains("?") ? "&" : "?")
+                    + "currentSchema=" + pgSchema + "&reWriteBatchedInserts=true");
+            settings.put("hibernate.connection.username", pgUser());
+            settings.put("hibernate.connection.password", pgPassword());
+            settings.put("hibernate.default_schema", pgSchema);
+        }
         settings.put("hibernate.connection.pool_size", "4");
         settings.put("hibernate.hbm2ddl.auto", "create");
         settings.put("hibernate.jdbc.batch_size", "1000");
@@ -125,6 +146,36 @@ public final class ReconcilerThroughput {
         settings.put(io.cachesync.hibernate.CacheSyncIntegrator.METER_REGISTRY, new SimpleMeterRegistry());
         StandardServiceRegistry registry = new StandardServiceRegistryBuilder().applySettings(settings).build();
         return new MetadataSources(registry).addAnnotatedClass(Account.class).buildMetadata().buildSessionFactory();
+    }
+
+    private static String pgUser() {
+        return System.getenv().getOrDefault("CACHESYNC_PG_USER", "postgres");
+    }
+
+    private static String pgPassword() {
+        return System.getenv().getOrDefault("CACHESYNC_PG_PASSWORD", "");
+    }
+
+    /** A fresh schema for one measurement, or null on H2. */
+    private static String createPgSchema() throws java.sql.SQLException {
+        if (postgresUrl == null) {
+            return null;
+        }
+        String schema = "cachesync_bench_" + Long.toHexString(System.nanoTime());
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(postgresUrl, pgUser(), pgPassword());
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("create schema " + schema);
+        }
+        return schema;
+    }
+
+    private static void dropPgSchema(String schema) throws java.sql.SQLException {
+        if (schema != null) {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(postgresUrl, pgUser(), pgPassword());
+                 java.sql.Statement s = c.createStatement()) {
+                s.execute("drop schema " + schema + " cascade");
+            }
+        }
     }
 
     /** Rows written with a StatelessSession: no post-commit push, so Redis starts empty. */
