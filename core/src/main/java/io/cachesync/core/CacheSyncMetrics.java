@@ -46,6 +46,14 @@ public final class CacheSyncMetrics {
     public static final String BREAKER_OPENINGS = "cachesync.redis.breaker.openings";
     /** Redis calls (pushes, reads) not sent because the circuit was open: failed fast instead of waiting. */
     public static final String BREAKER_REJECTED = "cachesync.redis.breaker.rejected";
+    /** Distributed locks acquired. */
+    public static final String LOCKS_ACQUIRED = "cachesync.locks.acquired";
+    /** Lock waits that ended without the lock because another owner held it throughout. */
+    public static final String LOCKS_TIMEOUTS = "cachesync.locks.timeouts";
+    /** Locks this node found no longer its own while it thought it held them (lease ran out, or taken). */
+    public static final String LOCKS_LOST = "cachesync.locks.lost";
+    /** Locks this node holds now (gauge). */
+    public static final String LOCKS_HELD = "cachesync.locks.held";
 
     final LongAdder localHits = new LongAdder();
     final LongAdder localMisses = new LongAdder();
@@ -61,16 +69,23 @@ public final class CacheSyncMetrics {
     final LongAdder invalidationsReceived = new LongAdder();
     final LongAdder localClears = new LongAdder();
     final LongAdder repairOverflows = new LongAdder();
+    final LongAdder locksAcquired = new LongAdder();
+    final LongAdder locksTimedOut = new LongAdder();
+    final LongAdder locksLost = new LongAdder();
 
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
     private final RedisCircuitBreaker breaker;
+    private final String prefix;
+    private final String instance;
 
     CacheSyncMetrics(MeterRegistry registry, String prefix, int instance, Supplier<Number> repairPending,
                      RedisCircuitBreaker breaker) {
         this.registry = registry;
         this.breaker = breaker;
         String id = Integer.toString(instance);
+        this.prefix = prefix;
+        this.instance = id;
         counter(registry, READS, prefix, id, localHits, "tier", "local", "result", "hit");
         counter(registry, READS, prefix, id, localMisses, "tier", "local", "result", "miss");
         counter(registry, READS, prefix, id, redisHits, "tier", "redis", "result", "hit");
@@ -93,6 +108,15 @@ public final class CacheSyncMetrics {
                 .tag("instance", id).description("1 while calls to Redis fail fast").register(registry));
         counter(registry, BREAKER_OPENINGS, prefix, id, breaker.openings);
         counter(registry, BREAKER_REJECTED, prefix, id, breaker.rejected);
+        counter(registry, LOCKS_ACQUIRED, prefix, id, locksAcquired);
+        counter(registry, LOCKS_TIMEOUTS, prefix, id, locksTimedOut);
+        counter(registry, LOCKS_LOST, prefix, id, locksLost);
+    }
+
+    /** Registers the gauge of locks held, once the cache's locks exist. */
+    void locksHeld(Supplier<Number> held) {
+        meters.add(Gauge.builder(LOCKS_HELD, held).tag("prefix", prefix).tag("instance", instance)
+                .description("distributed locks this node holds").register(registry));
     }
 
     long invalidationsSent() {

@@ -28,6 +28,8 @@ public final class CacheSyncSettings {
     public static final String BREAKER_FAILURES = "cachesync.redis.breaker.failures";
     public static final String BREAKER_PROBE_INTERVAL = "cachesync.redis.breaker.probe-interval";
     public static final String TLS_CA_FILE = "cachesync.redis.tls.ca-file";
+    public static final String LOCK_LEASE = "cachesync.lock.lease";
+    public static final String LOCK_WAIT = "cachesync.lock.wait";
 
     /** When the committing thread waits for Redis. */
     public enum PushMode {
@@ -51,6 +53,8 @@ public final class CacheSyncSettings {
     private final int breakerFailures;
     private final Duration breakerProbeInterval;
     private final java.nio.file.Path tlsCaFile;
+    private final Duration lockLease;
+    private final Duration lockWait;
 
     private CacheSyncSettings(Builder b) {
         this.redisUri = Objects.requireNonNull(b.redisUri, REDIS_URI);
@@ -67,6 +71,8 @@ public final class CacheSyncSettings {
         this.breakerFailures = b.breakerFailures;
         this.breakerProbeInterval = b.breakerProbeInterval;
         this.tlsCaFile = b.tlsCaFile;
+        this.lockLease = b.lockLease;
+        this.lockWait = b.lockWait;
     }
 
     /** True when the map switches cachesync on, i.e. holds {@value #REDIS_URI}. */
@@ -137,6 +143,14 @@ public final class CacheSyncSettings {
         String caFile = text(properties, TLS_CA_FILE);
         if (caFile != null) {
             b.tlsCaFile(java.nio.file.Path.of(caFile.trim()));
+        }
+        Duration lease = duration(properties, LOCK_LEASE, false);
+        if (lease != null) {
+            b.lockLease(lease);
+        }
+        Duration wait = duration(properties, LOCK_WAIT, true);
+        if (wait != null) {
+            b.lockWait(wait);
         }
         return b.build();
     }
@@ -315,6 +329,19 @@ public final class CacheSyncSettings {
         return tlsCaFile;
     }
 
+    /**
+     * How long a distributed lock stays held without a renewal: the watchdog renews it every third of this while
+     * the holder is alive; after the holder dies, Redis frees it once this has passed.
+     */
+    public Duration lockLease() {
+        return lockLease;
+    }
+
+    /** How long a blocking {@code lock(...)} waits for a lock held elsewhere before it throws. Zero: try once. */
+    public Duration lockWait() {
+        return lockWait;
+    }
+
     /** The Redis URI fit for a log line: any password masked. */
     public String redisUriForLogs() {
         return masked(redisUri.toString());
@@ -336,6 +363,8 @@ public final class CacheSyncSettings {
         private int breakerFailures = 5;
         private Duration breakerProbeInterval = Duration.ofMillis(500);
         private java.nio.file.Path tlsCaFile;
+        private Duration lockLease = Duration.ofSeconds(30);
+        private Duration lockWait = Duration.ofSeconds(10);
 
         private Builder(RedisURI redisUri) {
             this.redisUri = redisUri;
@@ -423,7 +452,26 @@ public final class CacheSyncSettings {
             return this;
         }
 
+        /** At least three Redis timeouts, so that a renewal at two thirds of the lease can finish before it ends. */
+        public Builder lockLease(Duration lockLease) {
+            this.lockLease = positive(LOCK_LEASE, lockLease);
+            return this;
+        }
+
+        public Builder lockWait(Duration lockWait) {
+            if (lockWait == null || lockWait.isNegative()) {
+                throw new InvalidSettingException(LOCK_WAIT, lockWait, "must not be negative");
+            }
+            this.lockWait = lockWait;
+            return this;
+        }
+
         public CacheSyncSettings build() {
+            if (lockLease.compareTo(redisTimeout.multipliedBy(3)) < 0) {
+                throw new InvalidSettingException(LOCK_LEASE, lockLease.toMillis() + "ms", "must be at least 3 x "
+                        + REDIS_TIMEOUT + " (" + redisTimeout.multipliedBy(3).toMillis() + "ms), so that a renewal "
+                        + "can finish before the lease runs out");
+            }
             return new CacheSyncSettings(this);
         }
 

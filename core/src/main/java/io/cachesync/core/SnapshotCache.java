@@ -32,8 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   counted, logged once per key and overwritten.</li>
  *   <li>While Redis stops answering (consecutive timeouts), a {@link RedisCircuitBreaker} makes pushes and reads
  *   fail fast, to the repair queue and to the loader, until a probe finds Redis answering again.</li>
- *   <li>{@link #close} releases every thread and connection it opened; keys still pending, and pushes failed by
- *   the close itself, are logged.</li>
+ *   <li>{@link #lock} and {@link #tryLock} take distributed locks on rows ({@link RedisLock} says what they
+ *   guarantee); their leases are renewed on this cache's scheduler.</li>
+ *   <li>{@link #close} releases the locks it still holds (best effort), then every thread and connection it
+ *   opened; keys still pending, and pushes failed by the close itself, are logged.</li>
  * </ul>
  * Thread-safe.
  */
@@ -57,6 +59,7 @@ public final class SnapshotCache implements AutoCloseable {
     private final RedisCircuitBreaker breaker;
     private final RedisSnapshotStore store;
     private final InvalidationSubscriber invalidations;
+    private final RedisLocks locks;
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean repairScheduled = new AtomicBoolean();
     private volatile long repairDelayMillis = 50;
@@ -84,6 +87,8 @@ public final class SnapshotCache implements AutoCloseable {
                 invalidations::channelLost);
         connectorRef[0] = connector;
         this.store = new RedisSnapshotStore(connector, breaker, keys, codec, settings);
+        this.locks = new RedisLocks(connector, keys, settings, scheduler, metrics);
+        metrics.locksHeld(locks::heldCount);
         connector.start();
     }
 
@@ -313,6 +318,34 @@ public final class SnapshotCache implements AutoCloseable {
         return fresh;
     }
 
+    /**
+     * Takes the distributed lock on one row, waiting up to {@code cachesync.lock.wait} while another owner holds
+     * it. See {@link RedisLock} for what it guarantees and what it does not.
+     *
+     * @throws LockTimeoutException      if another owner held it for the whole wait
+     * @throws RedisUnavailableException if Redis did not answer the last attempt
+     * @throws IllegalStateException     if this cache is closed
+     */
+    public RedisLock lock(SnapshotSchema schema, Object id) {
+        return locks.lock(schema.entityName(), schema.idText(id));
+    }
+
+    /**
+     * Takes the distributed lock on one row if it can within {@code wait} (zero: one attempt); empty if another
+     * owner held it throughout, or the wait was interrupted (the interrupt flag is then set).
+     *
+     * @throws RedisUnavailableException if Redis did not answer the last attempt
+     * @throws IllegalStateException     if this cache is closed
+     */
+    public Optional<RedisLock> tryLock(SnapshotSchema schema, Object id, java.time.Duration wait) {
+        return locks.tryLock(schema.entityName(), schema.idText(id), wait);
+    }
+
+    /** The distributed locks, for tests in this package (and the test-only bridge in other modules). */
+    RedisLocks locks() {
+        return locks;
+    }
+
     /** One WARN per key for the life of the cache, for at most a bounded number of keys: never a log flood. */
     private void logCorruptOnce(String key, String reason) {
         if (corruptKeysLogged.size() < MAX_CORRUPT_KEYS_LOGGED) {
@@ -443,6 +476,8 @@ public final class SnapshotCache implements AutoCloseable {
             return;
         }
         closed = true;
+        // before the scheduler stops (it runs the watchdogs) and before the connection closes (it carries the releases)
+        locks.close();
         breaker.close();
         ScheduledFuture<?> task = repairTask;
         if (task != null) {
