@@ -71,6 +71,11 @@ class BootstrapSettingsTest {
             "cachesync.redis.breaker.probe-interval|0ms",
             "cachesync.redis.breaker.probe-interval|often",
             "cachesync.redis.tls.ca-file|/no/such/ca.pem",
+            "cachesync.lock.lease|0s",
+            "cachesync.lock.lease|long",
+            "cachesync.lock.lease|100ms",
+            "cachesync.lock.wait|-1s",
+            "cachesync.lock.wait|a while",
             "cachesync.metrics.registry|not a registry"})
     void aMalformedKeyStopsTheBootstrapNamingKeyAndValue(String key, String value, TestRedis redis) {
         Map<String, Object> settings = TestNodes.settings(TestNodes.newDatabase(), redis.uri(), true);
