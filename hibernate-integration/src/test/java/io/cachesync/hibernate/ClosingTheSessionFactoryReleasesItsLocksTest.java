@@ -38,7 +38,7 @@ class ClosingTheSessionFactoryReleasesItsLocksTest {
     void heldLocksAreReleasedAndNoThreadIsLeft(TestRedis redis) throws Exception {
         Set<String> threadsBefore = cacheThreads();
         String db = TestNodes.newDatabase();
-        SessionFactory closing = TestNodes.node(db, redis.uri(), true, s -> s.put("cachesync.lock.lease", "1s"));
+        SessionFactory closing = TestNodes.node(db, redis.uri(), true, s -> s.put("cachesync.lock.lease", "2s"));
         SessionFactory other = TestNodes.node(db, redis.uri(), false);
         try (LogCapture logs = new LogCapture()) {
             CacheSync sync = CacheSync.of(closing);
@@ -46,7 +46,7 @@ class ClosingTheSessionFactoryReleasesItsLocksTest {
             RedisLock two = sync.lock(Account.class, 2L);
             CompletableFuture<RedisLock> waiter = CompletableFuture.supplyAsync(
                     () -> sync.tryLock(Account.class, 1L, Duration.ofMinutes(1)).orElse(null));
-            Thread.sleep(1_500); // past a lease: the watchdogs have renewed
+            Thread.sleep(2_500); // past a lease: the watchdogs have renewed
             assertTrue(one.isHeld() && two.isHeld());
 
             closing.close();

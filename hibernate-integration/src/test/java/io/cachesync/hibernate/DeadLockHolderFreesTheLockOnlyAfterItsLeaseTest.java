@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(RedisExtension.class)
 class DeadLockHolderFreesTheLockOnlyAfterItsLeaseTest {
 
-    private static final long LEASE_MILLIS = 2_000;
+    private static final long LEASE_MILLIS = 3_000;
     private static final String KEY = "{cachesync:lock:Account:42}";
 
     @Test
@@ -59,7 +59,7 @@ class DeadLockHolderFreesTheLockOnlyAfterItsLeaseTest {
                 long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
                 assertTrue(waited >= pttlAtKill - 50, "acquired after " + waited + " ms, before the lease ran out ("
                         + pttlAtKill + " ms left at the kill)");
-                assertTrue(waited <= LEASE_MILLIS + 500, "acquired " + waited + " ms after the kill");
+                assertTrue(waited <= LEASE_MILLIS + 1_500, "acquired " + waited + " ms after the kill");
                 assertTrue(lock.fencingToken() > holderToken, lock.fencingToken() + " after " + holderToken);
                 System.out.printf("[locks] holder killed with %d ms of its %d ms lease left; another node got the lock "
                                 + "%d ms later, fencing token %d > %d%n", pttlAtKill, LEASE_MILLIS, waited,

@@ -38,14 +38,14 @@ class LockWaitsEndOnTimeTest {
                 long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 assertEquals(Optional.empty(), none);
                 assertTrue(took >= waitMillis, "gave up after " + took + " ms of a " + waitMillis + " ms wait");
-                assertTrue(took < waitMillis + 1_000, "gave up " + took + " ms into a " + waitMillis + " ms wait");
+                assertTrue(took < waitMillis + 2_000, "gave up " + took + " ms into a " + waitMillis + " ms wait");
                 System.out.printf("[locks] tryLock with a %d ms wait came back empty after %d ms%n", waitMillis, took);
             }
             long start = System.nanoTime();
             LockTimeoutException e = assertThrows(LockTimeoutException.class,
                     () -> nodes.syncB.lock(Account.class, 42L));
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(took >= 300 && took < 1_300, took + " ms");
+            assertTrue(took >= 300 && took < 2_300, took + " ms");
             assertEquals("Account", e.entityName());
             assertEquals("42", e.id());
             assertTrue(e.waited().toMillis() >= 300, e.waited().toString());
