@@ -56,7 +56,7 @@ public final class CacheSyncSettings {
     private final Duration lockLease;
     private final Duration lockWait;
 
-    private CacheSyncSettings(Builder b) {
+    private CacheSyncSettings(Builder b, Duration lockLease) {
         this.redisUri = Objects.requireNonNull(b.redisUri, REDIS_URI);
         this.keyPrefix = b.keyPrefix;
         this.redisTimeout = b.redisTimeout;
@@ -71,7 +71,7 @@ public final class CacheSyncSettings {
         this.breakerFailures = b.breakerFailures;
         this.breakerProbeInterval = b.breakerProbeInterval;
         this.tlsCaFile = b.tlsCaFile;
-        this.lockLease = b.lockLease;
+        this.lockLease = lockLease;
         this.lockWait = b.lockWait;
     }
 
@@ -363,7 +363,7 @@ public final class CacheSyncSettings {
         private int breakerFailures = 5;
         private Duration breakerProbeInterval = Duration.ofMillis(500);
         private java.nio.file.Path tlsCaFile;
-        private Duration lockLease = Duration.ofSeconds(30);
+        private Duration lockLease;
         private Duration lockWait = Duration.ofSeconds(10);
 
         private Builder(RedisURI redisUri) {
@@ -452,7 +452,10 @@ public final class CacheSyncSettings {
             return this;
         }
 
-        /** At least three Redis timeouts, so that a renewal at two thirds of the lease can finish before it ends. */
+        /**
+         * At least three Redis timeouts, so that a renewal at two thirds of the lease can finish before it ends.
+         * Unset: 30 s, or three Redis timeouts if that is longer.
+         */
         public Builder lockLease(Duration lockLease) {
             this.lockLease = positive(LOCK_LEASE, lockLease);
             return this;
@@ -467,12 +470,18 @@ public final class CacheSyncSettings {
         }
 
         public CacheSyncSettings build() {
-            if (lockLease.compareTo(redisTimeout.multipliedBy(3)) < 0) {
+            Duration threeTimeouts = redisTimeout.multipliedBy(3);
+            if (lockLease == null) {
+                Duration lease = threeTimeouts.compareTo(Duration.ofSeconds(30)) > 0 ? threeTimeouts
+                        : Duration.ofSeconds(30);
+                return new CacheSyncSettings(this, lease);
+            }
+            if (lockLease.compareTo(threeTimeouts) < 0) {
                 throw new InvalidSettingException(LOCK_LEASE, lockLease.toMillis() + "ms", "must be at least 3 x "
                         + REDIS_TIMEOUT + " (" + redisTimeout.multipliedBy(3).toMillis() + "ms), so that a renewal "
                         + "can finish before the lease runs out");
             }
-            return new CacheSyncSettings(this);
+            return new CacheSyncSettings(this, lockLease);
         }
 
         private static Duration positive(String key, Duration d) {
