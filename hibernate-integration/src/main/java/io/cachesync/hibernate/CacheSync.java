@@ -98,7 +98,8 @@ public final class CacheSync {
     }
 
     /**
-     * Takes the distributed lock on one row if it can within {@code wait} (zero: a single attempt).
+     * Takes the distributed lock on one row if it can within {@code wait} (zero: a single attempt). It returns within
+     * the wait plus at most one {@code cachesync.redis.timeout} (the last attempt's answer).
      *
      * @return the lock, or empty if another owner held it for the whole wait (or the wait was interrupted, which
      *         leaves the thread's interrupt flag set)
