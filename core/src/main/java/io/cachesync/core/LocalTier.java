@@ -117,10 +117,19 @@ final class LocalTier {
         });
     }
 
-    /** Drops what this node holds for a row, keeping (at least) {@code version} as a floor. */
+    /**
+     * Redis holds {@code version} of a row (a write or fill of ours was refused): drops what this node holds for
+     * it unless that is a snapshot strictly newer, keeping (at least) {@code version} as a floor. A newer snapshot
+     * stays because it is this node's own commit (or was read after it) whose push has not landed yet: dropping
+     * it would send the next read to Redis' older version.
+     */
     void demote(String entityName, Object id, long version) {
-        cache(entityName).asMap().compute(id, (key, old) ->
-                new Entry(old == null ? version : Math.max(old.version, version), null));
+        cache(entityName).asMap().compute(id, (key, old) -> {
+            if (old != null && old.snapshot != null && old.version > version) {
+                return old;
+            }
+            return new Entry(old == null ? version : Math.max(old.version, version), null);
+        });
     }
 
     /** Clears every entry and serves nothing until {@link #resume()}. */

@@ -46,6 +46,10 @@ public final class SnapshotCache implements AutoCloseable {
     private static final int REPAIR_BATCH = 500;
     private static final int MAX_CORRUPT_KEYS_LOGGED = 10_000;
     private static final String MORE_CORRUPT_KEYS = "";
+    /** Async mode: writes queued beyond this are sent by the committing thread itself (back-pressure). */
+    private static final int ASYNC_MAX_QUEUED = 100_000;
+    /** Async mode: how long the push thread lets commits collect while they keep coming. */
+    private static final long ASYNC_TICK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private final CacheSyncSettings settings;
     private final RedisKeys keys;
@@ -59,6 +63,13 @@ public final class SnapshotCache implements AutoCloseable {
     private final RedisCircuitBreaker breaker;
     private final RedisSnapshotStore store;
     private final InvalidationSubscriber invalidations;
+    private final AsyncPusher pusher;
+    /**
+     * Writes committed here whose push Redis has not answered yet, by key. Until it answers, Redis may hold an
+     * older version than this node has served (after a local-tier clear, a read would go there): the read path
+     * skips such a copy, as it does for keys in the repair queue.
+     */
+    private final Map<String, SnapshotWrite> unanswered = new ConcurrentHashMap<>();
     private final RedisLocks locks;
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean repairScheduled = new AtomicBoolean();
@@ -87,6 +98,10 @@ public final class SnapshotCache implements AutoCloseable {
                 invalidations::channelLost);
         connectorRef[0] = connector;
         this.store = new RedisSnapshotStore(connector, breaker, keys, codec, settings);
+        this.pusher = settings.pushMode() == CacheSyncSettings.PushMode.ASYNC
+                ? new AsyncPusher("cachesync-" + instance + "-push", ASYNC_MAX_QUEUED, ASYNC_TICK_NANOS,
+                store.waitMillis(), this::send)
+                : null;
         this.locks = new RedisLocks(connector, keys, settings, scheduler, metrics);
         metrics.locksHeld(locks::heldCount);
         connector.start();
@@ -129,15 +144,39 @@ public final class SnapshotCache implements AutoCloseable {
     /**
      * Publishes the snapshots of one committed transaction: local tier first (read-your-writes), then Redis in
      * one round trip. In {@link CacheSyncSettings.PushMode#SYNC} mode it returns when Redis has answered for
-     * every key or the timeout has passed; failed keys are queued for repair either way. Never throws.
+     * every key or the timeout has passed; in {@link CacheSyncSettings.PushMode#ASYNC} mode it queues the writes
+     * for the push thread, which sends the writes of many transactions per round trip. Failed keys are queued for
+     * repair either way. Never throws.
+     *
+     * @return completed once Redis' answer for every write is handled
      */
     public CompletableFuture<Void> publish(List<SnapshotWrite> writes) {
         if (writes.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         for (SnapshotWrite write : writes) {
-            local.commit(write.snapshot(), write.mode() == WriteMode.INSERT);
+            Snapshot snapshot = write.snapshot();
+            unanswered.put(store.key(schemaOrSelf(snapshot), snapshot.id()), write);
+            local.commit(snapshot, write.mode() == WriteMode.INSERT);
         }
+        if (pusher != null) {
+            return pusher.push(writes);
+        }
+        CompletableFuture<Void> all = send(writes);
+        try {
+            // Lettuce fails each command at the timeout; this wait only bounds the commit if that timer is late
+            all.get(store.waitMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // Every outcome handler queues its own failure; nothing more to do here.
+            log.debug("cachesync push of {} keys did not finish in time: {}", writes.size(), e.toString());
+        }
+        return all;
+    }
+
+    /** Sends writes in one round trip; the future completes once every outcome is handled, never exceptionally. */
+    private CompletableFuture<Void> send(List<SnapshotWrite> writes) {
         Runnable hook = beforeRedisWrite;
         if (hook != null) {
             hook.run();
@@ -148,19 +187,7 @@ public final class SnapshotCache implements AutoCloseable {
             SnapshotWrite write = writes.get(i);
             handled[i] = outcomes.get(i).thenAccept(outcome -> afterPush(write, outcome));
         }
-        CompletableFuture<Void> all = CompletableFuture.allOf(handled);
-        if (settings.pushMode() == CacheSyncSettings.PushMode.SYNC) {
-            try {
-                // Lettuce fails each command at the timeout; this wait only bounds the commit if that timer is late
-                all.get(store.waitMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                // Every outcome handler queues its own failure; nothing more to do here.
-                log.debug("cachesync push of {} keys did not finish in time: {}", writes.size(), e.toString());
-            }
-        }
-        return all;
+        return CompletableFuture.allOf(handled);
     }
 
     /*
@@ -175,6 +202,16 @@ public final class SnapshotCache implements AutoCloseable {
     volatile Runnable beforeFill;
 
     private void afterPush(SnapshotWrite write, WriteOutcome outcome) {
+        try {
+            handleOutcome(write, outcome);
+        } finally {
+            // after a failure has been queued for repair, so that the key is never unguarded in between
+            Snapshot s = write.snapshot();
+            unanswered.remove(store.key(schemaOrSelf(s), s.id()), write);
+        }
+    }
+
+    private void handleOutcome(SnapshotWrite write, WriteOutcome outcome) {
         Runnable hook = beforePushOutcome;
         if (hook != null) {
             hook.run();
@@ -275,10 +312,10 @@ public final class SnapshotCache implements AutoCloseable {
         }
         if (bytes != null) {
             DecodeResult decoded = codec.decode(schema, id, bytes);
-            if (decoded instanceof DecodeResult.Decoded d && repairs.pendingVersion(key) > d.snapshot().version()) {
-                // This node committed a newer version whose push has not landed yet (Redis was away): Redis is
-                // behind, so serving it would break read-your-writes. The database has the newest state, and the
-                // fill below brings Redis up to it.
+            if (decoded instanceof DecodeResult.Decoded d && pendingVersion(key) > d.snapshot().version()) {
+                // This node committed a newer version whose push has not landed yet (in flight, queued in async
+                // mode, or waiting for repair): Redis is behind, so serving it would break read-your-writes. The
+                // database has the newest state, and the fill below brings Redis up to it.
                 log.debug("cachesync read of {} skipped Redis' v{}: a newer committed version is queued for repair",
                         key, d.snapshot().version());
             } else if (decoded instanceof DecodeResult.Decoded d) {
@@ -346,6 +383,16 @@ public final class SnapshotCache implements AutoCloseable {
         return locks;
     }
 
+    /** The version of this node's newest write of a key not yet in Redis, or -1. */
+    private long pendingVersion(String key) {
+        long queued = repairs.pendingVersion(key);
+        if (unanswered.isEmpty()) {
+            return queued;
+        }
+        SnapshotWrite write = unanswered.get(key);
+        return write == null ? queued : Math.max(queued, write.snapshot().version());
+    }
+
     /** One WARN per key for the life of the cache, for at most a bounded number of keys: never a log flood. */
     private void logCorruptOnce(String key, String reason) {
         if (corruptKeysLogged.size() < MAX_CORRUPT_KEYS_LOGGED) {
@@ -400,6 +447,14 @@ public final class SnapshotCache implements AutoCloseable {
     /** True while this node serves from its local tier (the invalidation channel is live). */
     public boolean localTierServing() {
         return !local.bypassed();
+    }
+
+    /**
+     * In async push mode, the writes of committed transactions that Redis has not answered yet (queued or in
+     * flight); always 0 in sync mode.
+     */
+    public int asyncPushBacklog() {
+        return pusher == null ? 0 : pusher.backlog();
     }
 
     /** Number of keys whose push failed and that wait for a retry. */
@@ -474,6 +529,9 @@ public final class SnapshotCache implements AutoCloseable {
     public void close() {
         if (closed) {
             return;
+        }
+        if (pusher != null) {
+            pusher.close(); // sends what async commits queued while the connection is still open
         }
         closed = true;
         // before the scheduler stops (it runs the watchdogs) and before the connection closes (it carries the releases)

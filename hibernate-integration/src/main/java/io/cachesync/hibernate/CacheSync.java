@@ -119,6 +119,14 @@ public final class CacheSync {
         return runtime.cache().pendingRepairs();
     }
 
+    /**
+     * With {@code cachesync.push.mode=async}: writes of committed transactions not yet answered by Redis (queued
+     * for the push thread, or in flight). Always 0 in the default sync mode.
+     */
+    public int asyncPushBacklog() {
+        return runtime.cache().asyncPushBacklog();
+    }
+
     /** Entities whose failed keys overflowed the repair queue, to be reconciled in full. */
     public Set<String> entitiesNeedingReconciliation() {
         return runtime.cache().entitiesNeedingReconciliation();

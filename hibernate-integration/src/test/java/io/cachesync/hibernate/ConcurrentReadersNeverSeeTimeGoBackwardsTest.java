@@ -6,8 +6,10 @@ import io.cachesync.testsupport.TestRedis;
 import jakarta.persistence.OptimisticLockException;
 import org.hibernate.SessionFactory;
 import org.hibernate.StaleStateException;
-import org.junit.jupiter.api.Test;
+import io.cachesync.core.CacheSyncSettings;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -31,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The read path under real interleaving: 8 readers (4 per node) call {@code find} while 4 writers (2 per node)
  * update, delete and insert random rows, with random delays injected between each database commit and its push.
  * No node ever serves a version older than one it has served before, nor a deleted row after serving its
- * deletion; after quiescence Redis and both local tiers agree with the database on every key.
+ * deletion; after quiescence Redis and both local tiers agree with the database on every key. Run in both push
+ * modes: in async mode the pushes of many transactions share a round trip and land later.
  */
 @ExtendWith(RedisExtension.class)
 class ConcurrentReadersNeverSeeTimeGoBackwardsTest {
@@ -39,12 +42,16 @@ class ConcurrentReadersNeverSeeTimeGoBackwardsTest {
     private static final long DELETED = Long.MAX_VALUE;
     private static final int INITIAL_ROWS = 40;
 
-    @Test
-    void readsStayMonotonicAndEveryTierConvergesOnTheDatabase(TestRedis redis) throws Exception {
+    @ParameterizedTest
+    @EnumSource(CacheSyncSettings.PushMode.class)
+    void readsStayMonotonicAndEveryTierConvergesOnTheDatabase(CacheSyncSettings.PushMode mode, TestRedis redis)
+            throws Exception {
         long seed = Long.getLong("cachesync.race.seed", System.nanoTime());
         int writesPerWriter = Integer.getInteger("cachesync.race.writes", 600);
-        System.out.println("[race] seed " + seed + " (rerun with -Dcachesync.race.seed=" + seed + ")");
-        try (TwoNodes nodes = new TwoNodes(redis.uri()).ready()) {
+        System.out.println("[race] " + mode + " push, seed " + seed + " (rerun with -Dcachesync.race.seed=" + seed
+                + ")");
+        try (TwoNodes nodes = new TwoNodes(redis.uri(),
+                s -> s.put(CacheSyncSettings.PUSH_MODE, mode.name().toLowerCase())).ready()) {
             for (long id = 0; id < INITIAL_ROWS; id++) {
                 long n = id;
                 nodes.a.inTransaction(s -> s.persist(new Account(n, "owner" + n, BigDecimal.ZERO)));
@@ -165,8 +172,9 @@ class ConcurrentReadersNeverSeeTimeGoBackwardsTest {
                     deletes.get(), inserts.get(), conflicts.get(), reads.get(), hits.get(), violations.size());
             assertTrue(violations.isEmpty(), String.join("\n", violations.subList(0, Math.min(20, violations.size()))));
             // a push that timed out under load is retried from the repair queue: quiescence includes those
-            RedisOutageNeverFailsACommitTest.waitUntil(
-                    () -> nodes.syncA.pendingRepairs() + nodes.syncB.pendingRepairs() == 0, Duration.ofSeconds(30));
+            RedisOutageNeverFailsACommitTest.waitUntil(() -> nodes.syncA.asyncPushBacklog()
+                    + nodes.syncB.asyncPushBacklog() + nodes.syncA.pendingRepairs() + nodes.syncB.pendingRepairs() == 0,
+                    Duration.ofSeconds(30));
             CacheAgreesWithDatabase.assertAgrees(nodes.a, true);
             RedisOutageNeverFailsACommitTest.waitUntil(() -> localTiersAgree(nodes, nextId.get()).isEmpty(),
                     Duration.ofSeconds(5));

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The long randomised race: on two nodes, worker threads insert, update, delete and read random rows while a
+ * The long randomised race: on two nodes (one pushing asynchronously, one synchronously), worker threads insert, update, delete and read random rows while a
  * Reconciler repairs and checks, with random delays injected at every step after a commit (before the local
  * tier, before the push, when its answer arrives, between a read's load and its fill) and a saboteur cutting the
  * pub/sub or command connections every few seconds. Afterwards: zero drift
@@ -77,11 +77,16 @@ class RandomisedRaceEndsWithZeroDriftTest {
         long seconds = Long.getLong("cachesync.race.seconds", 30);
         System.out.println("[race] seed " + seed + ", " + seconds + " s (rerun with -Dcachesync.race.seed=" + seed
                 + " -Dcachesync.race.seconds=" + seconds + ")");
-        try (TwoNodes nodes = new TwoNodes(redis.uri(), s -> s.put("cachesync.repair.max-backoff", "300ms")).ready()) {
+        // node A pushes asynchronously, node B synchronously: both modes, and their interplay, under one race
+        try (TwoNodes nodes = new TwoNodes(redis.uri(), s -> {
+            s.put("cachesync.repair.max-backoff", "300ms");
+            s.put("cachesync.push.mode", "async");
+        }, s -> s.put("cachesync.repair.max-backoff", "300ms")).ready()) {
             for (long id = 0; id < INITIAL_ROWS; id++) {
                 long n = id;
                 nodes.a.inTransaction(s -> s.persist(new Account(n, "owner" + n, BigDecimal.ZERO)));
             }
+            waitUntil(() -> nodes.syncA.asyncPushBacklog() == 0, Duration.ofSeconds(10)); // A pushes in the background
             CacheStatistics startA = nodes.syncA.statistics();
             CacheStatistics startB = nodes.syncB.statistics();
             Runnable delay = () -> randomDelay(3_000);
@@ -172,9 +177,16 @@ class RandomisedRaceEndsWithZeroDriftTest {
             // pushes retried, every push's outcome handled
             waitUntil(() -> nodes.syncA.cache().store().available() && nodes.syncB.cache().store().available(),
                     Duration.ofSeconds(30));
-            waitUntil(() -> nodes.syncA.pendingRepairs() + nodes.syncB.pendingRepairs() == 0, Duration.ofSeconds(30));
-            waitUntil(() -> pushes(nodes.syncA, startA) + pushes(nodes.syncB, startB) == counts.committed(),
-                    Duration.ofSeconds(10));
+            waitUntil(() -> nodes.syncA.asyncPushBacklog() + nodes.syncA.pendingRepairs()
+                    + nodes.syncB.pendingRepairs() == 0, Duration.ofSeconds(30));
+            try {
+                waitUntil(() -> pushes(nodes.syncA, startA) + pushes(nodes.syncB, startB) == counts.committed(),
+                        Duration.ofSeconds(10));
+            } catch (AssertionError e) {
+                throw new AssertionError("pushes handled: " + pushes(nodes.syncA, startA) + " on A (backlog "
+                        + nodes.syncA.asyncPushBacklog() + "), " + pushes(nodes.syncB, startB) + " on B; committed: "
+                        + counts.committed(), e);
+            }
             CacheStatistics a = nodes.syncA.statistics();
             CacheStatistics b = nodes.syncB.statistics();
             ReconciliationReport check = Reconciler.of(nodes.b).checkOnly(true).run();

@@ -18,9 +18,14 @@ final class TwoNodes implements AutoCloseable {
     }
 
     TwoNodes(String redisUri, Consumer<Map<String, Object>> tweak) {
+        this(redisUri, tweak, tweak);
+    }
+
+    /** Nodes configured differently, as during a rolling change of settings. */
+    TwoNodes(String redisUri, Consumer<Map<String, Object>> tweakA, Consumer<Map<String, Object>> tweakB) {
         String db = TestNodes.newDatabase();
-        a = TestNodes.node(db, redisUri, true, tweak);
-        b = TestNodes.node(db, redisUri, false, tweak);
+        a = TestNodes.node(db, redisUri, true, tweakA);
+        b = TestNodes.node(db, redisUri, false, tweakB);
         syncA = CacheSync.of(a);
         syncB = CacheSync.of(b);
     }
