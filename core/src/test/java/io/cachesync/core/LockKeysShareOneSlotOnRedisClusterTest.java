@@ -54,7 +54,8 @@ class LockKeysShareOneSlotOnRedisClusterTest {
             } finally {
                 admin.shutdown();
             }
-            try (SnapshotCache cache = new SnapshotCache(CacheSyncSettings.builder(server.uri()).build(),
+            try (SnapshotCache cache = new SnapshotCache(CacheSyncSettings.builder(server.uri())
+                    .redisTimeout(Duration.ofSeconds(2)).build(), // single attempts: patient on a loaded machine
                     new SimpleMeterRegistry())) {
                 SnapshotSchema schema = new SnapshotSchema("Account", String.class, List.of(), List.of());
                 for (String id : ODD_IDS) {

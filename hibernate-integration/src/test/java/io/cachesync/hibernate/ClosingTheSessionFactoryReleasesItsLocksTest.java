@@ -38,8 +38,12 @@ class ClosingTheSessionFactoryReleasesItsLocksTest {
     void heldLocksAreReleasedAndNoThreadIsLeft(TestRedis redis) throws Exception {
         Set<String> threadsBefore = cacheThreads();
         String db = TestNodes.newDatabase();
-        SessionFactory closing = TestNodes.node(db, redis.uri(), true, s -> s.put("cachesync.lock.lease", "2s"));
-        SessionFactory other = TestNodes.node(db, redis.uri(), false);
+        // a patient Redis timeout: single attempts below must not fail for a loaded machine's slow answer
+        SessionFactory closing = TestNodes.node(db, redis.uri(), true, s -> {
+            s.put("cachesync.lock.lease", "2s");
+            s.put("cachesync.redis.timeout", "500ms");
+        });
+        SessionFactory other = TestNodes.node(db, redis.uri(), false, s -> s.put("cachesync.redis.timeout", "500ms"));
         try (LogCapture logs = new LogCapture()) {
             CacheSync sync = CacheSync.of(closing);
             RedisLock one = sync.lock(Account.class, 1L);

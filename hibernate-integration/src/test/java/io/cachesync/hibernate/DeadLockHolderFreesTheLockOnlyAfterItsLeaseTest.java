@@ -34,7 +34,8 @@ class DeadLockHolderFreesTheLockOnlyAfterItsLeaseTest {
 
     @Test
     void aKilledHolderFreesTheLockWhenItsLeaseRunsOut(TestRedis redis) throws Exception {
-        SessionFactory sf = TestNodes.node(TestNodes.newDatabase(), redis.uri(), true);
+        SessionFactory sf = TestNodes.node(TestNodes.newDatabase(), redis.uri(), true,
+                s -> s.put("cachesync.redis.timeout", "1s")); // single attempts: patient on a loaded machine
         Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), LockHolderProcess.class.getName(), redis.uri(),
                 Long.toString(LEASE_MILLIS), "42").redirectErrorStream(true).start();
@@ -74,7 +75,10 @@ class DeadLockHolderFreesTheLockOnlyAfterItsLeaseTest {
     @Test
     void aLiveHolderWhoseConnectionIsCutKeepsItsLock(TestRedis redis) throws Exception {
         SessionFactory a = TestNodes.node(TestNodes.newDatabase(), redis.uri(), true,
-                s -> s.put("cachesync.lock.lease", LEASE_MILLIS + "ms"));
+                s -> {
+                    s.put("cachesync.lock.lease", LEASE_MILLIS + "ms");
+                    s.put("cachesync.redis.timeout", "1s");
+                });
         try (RedisLock lock = CacheSync.of(a).lock(Account.class, 42L)) {
             for (int cut = 0; cut < 3; cut++) {
                 redis.commands().clientKill(io.lettuce.core.KillArgs.Builder.typeNormal().skipme());

@@ -38,7 +38,10 @@ class LocksWorkForAnAclUserTest {
                 connection.sync().aclLogReset();
                 String uri = "redis://app:" + rules.split(" ")[1].substring(1) + "@127.0.0.1:" + redis.port();
                 SessionFactory sf = TestNodes.node(TestNodes.newDatabase(), uri, true,
-                        s -> s.put("cachesync.lock.lease", "900ms"));
+                        s -> {
+                            s.put("cachesync.lock.lease", "900ms");
+                            s.put("cachesync.redis.timeout", "300ms");
+                        });
                 try {
                     CacheSync sync = CacheSync.of(sf);
                     try (RedisLock lock = sync.lock(Account.class, 1L)) {

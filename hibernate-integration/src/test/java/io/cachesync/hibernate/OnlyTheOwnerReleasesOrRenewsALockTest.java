@@ -28,7 +28,8 @@ class OnlyTheOwnerReleasesOrRenewsALockTest {
 
     @Test
     void anotherNodesReleaseOrRenewalIsRefused(TestRedis redis) throws Exception {
-        try (TwoNodes nodes = new TwoNodes(redis.uri()); RedisLock lock = nodes.syncA.lock(Account.class, 7L)) {
+        try (TwoNodes nodes = new TwoNodes(redis.uri(), s -> s.put("cachesync.redis.timeout", "1s"));
+             RedisLock lock = nodes.syncA.lock(Account.class, 7L)) {
             String owner = LockInternals.owner(lock);
             long pttl = redis.commands().pttl(KEY);
             assertEquals(0, LockInternals.releaseAs(nodes.syncB.cache(), KEY, "not-" + owner), "release refused");
@@ -44,7 +45,10 @@ class OnlyTheOwnerReleasesOrRenewsALockTest {
     @Test
     void aLockThatExpiredAndWasTakenIsNeitherRenewedNorReleasedByItsFormerHolder(TestRedis redis) throws Exception {
         long lease = 1_500;
-        try (TwoNodes nodes = new TwoNodes(redis.uri(), s -> s.put("cachesync.lock.lease", lease + "ms"));
+        try (TwoNodes nodes = new TwoNodes(redis.uri(), s -> {
+            s.put("cachesync.lock.lease", lease + "ms");
+            s.put("cachesync.redis.timeout", "500ms"); // single attempts: patient on a loaded machine
+        });
              LogCapture logs = new LogCapture()) {
             RedisLock first = nodes.syncA.lock(Account.class, 7L);
             // the lease runs out behind the holder's back, as after a pause longer than the lease
