@@ -28,11 +28,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * file database, so that it is not on the heap.
  *
  * <p>Run: {@code java -Xmx512m -cp benchmarks/target/benchmarks.jar io.cachesync.benchmarks.ReconcilerThroughput
- * 100000 1000000} (sizes; optional {@code --batch-size N}, default 1000).
+ * 100000 1000000} (sizes; optional {@code --batch-size N}, default 1000; {@code --cluster}: against a private
+ * Redis Cluster of three masters and three replicas instead of one Redis, which needs redis-cli on the PATH).
  */
 public final class ReconcilerThroughput {
 
     private static final AtomicLong maxHeapAfterGc = new AtomicLong();
+    private static boolean cluster;
 
     private ReconcilerThroughput() {
     }
@@ -41,7 +43,9 @@ public final class ReconcilerThroughput {
         List<Integer> sizes = new ArrayList<>();
         int batchSize = 1_000;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--batch-size")) {
+            if (args[i].equals("--cluster")) {
+                cluster = true;
+            } else if (args[i].equals("--batch-size")) {
                 batchSize = Integer.parseInt(args[++i]);
             } else {
                 sizes.add(Integer.parseInt(args[i].replace("_", "")));
@@ -51,7 +55,8 @@ public final class ReconcilerThroughput {
             sizes = List.of(100_000, 1_000_000);
         }
         startLiveHeapSampler();
-        System.out.printf("Reconciler throughput, batch size %d, -Xmx%d MB, %d cores%n", batchSize,
+        System.out.printf("Reconciler throughput on %s, batch size %d, -Xmx%d MB, %d cores%n",
+                cluster ? "a Redis Cluster (3 masters, 3 replicas)" : "one Redis", batchSize,
                 Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
         List<String> rows = new ArrayList<>();
         for (int size : sizes) {
@@ -66,7 +71,10 @@ public final class ReconcilerThroughput {
     private static List<String> measure(int size, int batchSize) throws Exception {
         List<String> rows = new ArrayList<>();
         Path dir = Files.createTempDirectory("reconciler-bench");
-        try (BenchmarkRedis redis = BenchmarkRedis.start(); SessionFactory sf = node(redis.uri(), dir)) {
+        io.cachesync.testsupport.LocalRedisCluster clusterRedis = cluster
+                ? io.cachesync.testsupport.LocalRedisCluster.start(3, 1) : null;
+        try (BenchmarkRedis redis = cluster ? null : BenchmarkRedis.start();
+             SessionFactory sf = node(cluster ? clusterRedis.uri() : redis.uri(), dir)) {
             populate(sf, size);
             ReconciliationReport repair = timed(rows, size, "repair, every key missing",
                     () -> Reconciler.of(sf).batchSize(batchSize).run());
@@ -79,6 +87,9 @@ public final class ReconcilerThroughput {
                 throw new IllegalStateException("check found drift: " + check);
             }
         } finally {
+            if (clusterRedis != null) {
+                clusterRedis.close();
+            }
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }

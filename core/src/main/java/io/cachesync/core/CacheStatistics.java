@@ -24,12 +24,26 @@ package io.cachesync.core;
  * @param circuitOpen           true while the circuit breaker is open: Redis stopped answering, calls fail fast
  * @param circuitOpenings       times the circuit breaker opened
  * @param circuitRejected       calls to Redis not sent because the circuit was open (failed fast instead)
+ * @param repairsCompleted      queued keys whose retry reached Redis
+ * @param warming               cache warming by access pattern (all zero when {@code cachesync.warm.enabled} is off)
  */
 public record CacheStatistics(long localHits, long localMisses, long redisHits, long redisMisses, long databaseLoads,
                               long fillsWritten, long fillsRefused, long pushesWritten, long pushesRefused,
                               long pushesFailed, long corrupt, long invalidationsSent, long invalidationsReceived,
                               long localClears, long pendingRepairs, long repairOverflows, long localSize,
-                              boolean circuitOpen, long circuitOpenings, long circuitRejected) {
+                              boolean circuitOpen, long circuitOpenings, long circuitRejected,
+                              long repairsCompleted, WarmingStatistics warming) {
+
+    /** Reads in all (every read asks the local tier first, even while it is bypassed). */
+    public long reads() {
+        return localHits + localMisses;
+    }
+
+    /** Share of reads the local tier answered, 0 when nothing was read. */
+    public double localHitRatio() {
+        long reads = reads();
+        return reads == 0 ? 0 : (double) localHits / reads;
+    }
 
     /** Share of reads answered without the database, 0 when nothing was read. */
     public double cacheHitRatio() {

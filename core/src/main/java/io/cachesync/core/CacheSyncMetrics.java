@@ -54,6 +54,38 @@ public final class CacheSyncMetrics {
     public static final String LOCKS_LOST = "cachesync.locks.lost";
     /** Locks this node holds now (gauge). */
     public static final String LOCKS_HELD = "cachesync.locks.held";
+    /** Queued keys whose retry reached Redis (written, or Redis already held a newer version). */
+    public static final String REPAIR_COMPLETED = "cachesync.repair.completed";
+    /** Warm-ups of the local tier; tag {@code result}: completed, stopped (cleared again, Redis away), skipped. */
+    public static final String WARM_RUNS = "cachesync.warm.runs";
+    /**
+     * Hot keys a warm-up handled; tag {@code result}: loaded (from Redis into the local tier), filled (from the
+     * database into Redis and the local tier), refused (a newer version was seen, or a repair is pending), absent
+     * (the row no longer exists).
+     */
+    public static final String WARM_KEYS = "cachesync.warm.keys";
+    /** Reads sampled into the hot-key table. */
+    public static final String WARM_SAMPLES = "cachesync.warm.samples";
+    /** Keys in this node's hot-key table (gauge). */
+    public static final String WARM_TRACKED = "cachesync.warm.tracked";
+    /** Publishes of this node's hot keys to the shared set; tag {@code result}: written, failed. */
+    public static final String WARM_PUBLISHES = "cachesync.warm.publishes";
+    /** How long the last warm-up took, in milliseconds (gauge). */
+    public static final String WARM_LAST_DURATION = "cachesync.warm.last.duration";
+    /** Commits' keys the consistency monitor sampled. */
+    public static final String MONITOR_SAMPLED = "cachesync.monitor.sampled";
+    /** Samples dropped because the monitor's queue was full (or the database did not answer their check). */
+    public static final String MONITOR_DROPPED = "cachesync.monitor.dropped";
+    /** Sampled keys waiting for a check (gauge). */
+    public static final String MONITOR_PENDING = "cachesync.monitor.pending";
+    /** Checks of sampled keys; tags {@code entity}, {@code delay}, {@code result} (consistent or a drift class). */
+    public static final String MONITOR_CHECKS = "cachesync.monitor.checks";
+    /** Consistent share of the sampled keys at a delay, 0 to 1 (gauge); tags {@code entity} (or all), {@code delay}. */
+    public static final String MONITOR_CONSISTENCY = "cachesync.monitor.consistency";
+    /** The same share in nines, 0.999 being 3 (gauge); tags {@code entity} (or all), {@code delay}. */
+    public static final String MONITOR_NINES = "cachesync.monitor.nines";
+    /** Drifted keys the monitor repaired (found by its checks, or handed in by a read). */
+    public static final String MONITOR_REPAIRS = "cachesync.monitor.repairs";
 
     final LongAdder localHits = new LongAdder();
     final LongAdder localMisses = new LongAdder();
@@ -72,12 +104,24 @@ public final class CacheSyncMetrics {
     final LongAdder locksAcquired = new LongAdder();
     final LongAdder locksTimedOut = new LongAdder();
     final LongAdder locksLost = new LongAdder();
+    final LongAdder repairsCompleted = new LongAdder();
+    final LongAdder warmRuns = new LongAdder();
+    final LongAdder warmStopped = new LongAdder();
+    final LongAdder warmSkipped = new LongAdder();
+    final LongAdder warmLoaded = new LongAdder();
+    final LongAdder warmFilled = new LongAdder();
+    final LongAdder warmRefused = new LongAdder();
+    final LongAdder warmAbsent = new LongAdder();
+    final LongAdder warmPublishes = new LongAdder();
+    final LongAdder warmPublishFailures = new LongAdder();
+    volatile long warmLastMillis = -1;
+    private HotKeys hotKeys;
+    private String prefix;
+    private String instanceId;
 
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
     private final RedisCircuitBreaker breaker;
-    private final String prefix;
-    private final String instance;
 
     CacheSyncMetrics(MeterRegistry registry, String prefix, int instance, Supplier<Number> repairPending,
                      RedisCircuitBreaker breaker) {
@@ -85,7 +129,7 @@ public final class CacheSyncMetrics {
         this.breaker = breaker;
         String id = Integer.toString(instance);
         this.prefix = prefix;
-        this.instance = id;
+        this.instanceId = id;
         counter(registry, READS, prefix, id, localHits, "tier", "local", "result", "hit");
         counter(registry, READS, prefix, id, localMisses, "tier", "local", "result", "miss");
         counter(registry, READS, prefix, id, redisHits, "tier", "redis", "result", "hit");
@@ -111,11 +155,32 @@ public final class CacheSyncMetrics {
         counter(registry, LOCKS_ACQUIRED, prefix, id, locksAcquired);
         counter(registry, LOCKS_TIMEOUTS, prefix, id, locksTimedOut);
         counter(registry, LOCKS_LOST, prefix, id, locksLost);
+        counter(registry, REPAIR_COMPLETED, prefix, id, repairsCompleted);
+    }
+
+    /** The warming meters, registered only when warming is on. */
+    void registerWarming(HotKeys hot) {
+        this.hotKeys = hot;
+        counter(registry, WARM_RUNS, prefix, instanceId, warmRuns, "result", "completed");
+        counter(registry, WARM_RUNS, prefix, instanceId, warmStopped, "result", "stopped");
+        counter(registry, WARM_RUNS, prefix, instanceId, warmSkipped, "result", "skipped");
+        counter(registry, WARM_KEYS, prefix, instanceId, warmLoaded, "result", "loaded");
+        counter(registry, WARM_KEYS, prefix, instanceId, warmFilled, "result", "filled");
+        counter(registry, WARM_KEYS, prefix, instanceId, warmRefused, "result", "refused");
+        counter(registry, WARM_KEYS, prefix, instanceId, warmAbsent, "result", "absent");
+        counter(registry, WARM_SAMPLES, prefix, instanceId, hot.samples);
+        counter(registry, WARM_PUBLISHES, prefix, instanceId, warmPublishes, "result", "written");
+        counter(registry, WARM_PUBLISHES, prefix, instanceId, warmPublishFailures, "result", "failed");
+        meters.add(Gauge.builder(WARM_TRACKED, hot, HotKeys::size).tag("prefix", prefix).tag("instance", instanceId)
+                .description("keys in this node's hot-key table").register(registry));
+        meters.add(Gauge.builder(WARM_LAST_DURATION, this, m -> m.warmLastMillis).tag("prefix", prefix)
+                .tag("instance", instanceId).baseUnit("milliseconds").description("how long the last warm-up took")
+                .register(registry));
     }
 
     /** Registers the gauge of locks held, once the cache's locks exist. */
     void locksHeld(Supplier<Number> held) {
-        meters.add(Gauge.builder(LOCKS_HELD, held).tag("prefix", prefix).tag("instance", instance)
+        meters.add(Gauge.builder(LOCKS_HELD, held).tag("prefix", prefix).tag("instance", instanceId)
                 .description("distributed locks this node holds").register(registry));
     }
 
@@ -145,6 +210,14 @@ public final class CacheSyncMetrics {
                 databaseLoads.sum(), fillsWritten.sum(), fillsRefused.sum(), pushesWritten.sum(), pushesRefused.sum(),
                 pushesFailed.sum(), corrupt.sum(), invalidationsSent(), invalidationsReceived.sum(), localClears.sum(),
                 pendingRepairs, repairOverflows.sum(), localSize, breaker.isOpen(), breaker.openings.sum(),
-                breaker.rejected.sum());
+                breaker.rejected.sum(), repairsCompleted.sum(), warming());
+    }
+
+    private WarmingStatistics warming() {
+        HotKeys hot = hotKeys;
+        return new WarmingStatistics(hot != null, warmRuns.sum(), warmStopped.sum(), warmSkipped.sum(),
+                warmLoaded.sum(), warmFilled.sum(), warmRefused.sum(), warmAbsent.sum(),
+                hot == null ? 0 : hot.samples.sum(), hot == null ? 0 : hot.size(), warmPublishes.sum(),
+                warmPublishFailures.sum(), warmLastMillis);
     }
 }

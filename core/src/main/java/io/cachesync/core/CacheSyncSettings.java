@@ -30,6 +30,12 @@ public final class CacheSyncSettings {
     public static final String TLS_CA_FILE = "cachesync.redis.tls.ca-file";
     public static final String LOCK_LEASE = "cachesync.lock.lease";
     public static final String LOCK_WAIT = "cachesync.lock.wait";
+    public static final String WARM_ENABLED = "cachesync.warm.enabled";
+    public static final String WARM_TOP_K = "cachesync.warm.top-k";
+    public static final String WARM_SAMPLE_ONE_IN = "cachesync.warm.sample-one-in";
+    public static final String WARM_PUBLISH_INTERVAL = "cachesync.warm.publish-interval";
+    public static final String WARM_HALF_LIFE = "cachesync.warm.half-life";
+    public static final String WARM_STARTUP_WAIT = "cachesync.warm.startup-wait";
 
     /** When the committing thread waits for Redis. */
     public enum PushMode {
@@ -40,6 +46,7 @@ public final class CacheSyncSettings {
     }
 
     private final RedisURI redisUri;
+    private final java.util.List<RedisURI> clusterSeeds;
     private final String keyPrefix;
     private final Duration redisTimeout;
     private final Duration tombstoneTtl;
@@ -55,9 +62,11 @@ public final class CacheSyncSettings {
     private final java.nio.file.Path tlsCaFile;
     private final Duration lockLease;
     private final Duration lockWait;
+    private final Warming warming;
 
     private CacheSyncSettings(Builder b, Duration lockLease) {
         this.redisUri = Objects.requireNonNull(b.redisUri, REDIS_URI);
+        this.clusterSeeds = b.clusterSeeds;
         this.keyPrefix = b.keyPrefix;
         this.redisTimeout = b.redisTimeout;
         this.tombstoneTtl = b.tombstoneTtl;
@@ -73,6 +82,8 @@ public final class CacheSyncSettings {
         this.tlsCaFile = b.tlsCaFile;
         this.lockLease = lockLease;
         this.lockWait = b.lockWait;
+        this.warming = new Warming(b.warmEnabled, b.warmTopK, b.warmSampleOneIn, b.warmPublishInterval,
+                b.warmHalfLife, b.warmStartupWait);
     }
 
     /** True when the map switches cachesync on, i.e. holds {@value #REDIS_URI}. */
@@ -152,11 +163,57 @@ public final class CacheSyncSettings {
         if (wait != null) {
             b.lockWait(wait);
         }
+        readWarming(properties, b);
         return b.build();
     }
 
+    private static void readWarming(Map<String, ?> properties, Builder b) {
+        String warm = text(properties, WARM_ENABLED);
+        if (warm != null) {
+            b.warmEnabled(bool(WARM_ENABLED, warm));
+        }
+        Long topK = number(properties, WARM_TOP_K, 1, 1_000_000);
+        if (topK != null) {
+            b.warmTopK(topK.intValue());
+        }
+        Long oneIn = number(properties, WARM_SAMPLE_ONE_IN, 1, 1_000_000);
+        if (oneIn != null) {
+            b.warmSampleOneIn(oneIn.intValue());
+        }
+        Duration publish = duration(properties, WARM_PUBLISH_INTERVAL, false);
+        if (publish != null) {
+            b.warmPublishInterval(publish);
+        }
+        Duration halfLife = duration(properties, WARM_HALF_LIFE, false);
+        if (halfLife != null) {
+            b.warmHalfLife(halfLife);
+        }
+        Duration wait = duration(properties, WARM_STARTUP_WAIT, true);
+        if (wait != null) {
+            b.warmStartupWait(wait);
+        }
+    }
+
     public static Builder builder(String redisUri) {
-        return new Builder(parseUri(redisUri));
+        java.util.List<RedisURI> seeds = parseClusterSeeds(redisUri);
+        Builder b = new Builder(seeds.isEmpty() ? parseUri(redisUri) : seeds.get(0));
+        b.clusterSeeds = seeds;
+        return b;
+    }
+
+    /** The seeds of a {@code redis-cluster://} URI; empty for any other URI. */
+    private static java.util.List<RedisURI> parseClusterSeeds(String value) {
+        String uri = value == null ? "" : value.trim();
+        int end = uri.indexOf("://");
+        if (end < 0 || !RedisClusterSeeds.isClusterScheme(uri.substring(0, end).toLowerCase(Locale.ROOT))) {
+            return java.util.List.of();
+        }
+        try {
+            return RedisClusterSeeds.parse(uri);
+        } catch (RuntimeException e) {
+            throw new InvalidSettingException(REDIS_URI, masked(uri), "not a Redis Cluster URI such as "
+                    + "redis-cluster://host1:7000,host2:7001 (" + e.getMessage() + ")");
+        }
     }
 
     private static RedisURI parseUri(String value) {
@@ -168,7 +225,8 @@ public final class CacheSyncSettings {
         if (!scheme.equals("redis") && !scheme.equals("rediss") && !scheme.equals("redis-socket")
                 && !scheme.equals("redis-sentinel") && !scheme.equals("rediss-sentinel")) {
             throw new InvalidSettingException(REDIS_URI, masked(uri),
-                    "the scheme must be redis://, rediss:// (TLS), redis-socket:// or redis-sentinel://");
+                    "the scheme must be redis://, rediss:// (TLS), redis-socket://, redis-sentinel:// or "
+                            + "redis-cluster://");
         }
         try {
             RedisURI parsed = RedisURI.create(uri);
@@ -270,6 +328,16 @@ public final class CacheSyncSettings {
         return redisUri;
     }
 
+    /** True for {@code redis-cluster://}: cachesync talks to a Redis Cluster through these seeds. */
+    public boolean cluster() {
+        return !clusterSeeds.isEmpty();
+    }
+
+    /** The seed nodes of a {@code redis-cluster://} URI (empty otherwise); {@link #redisUri()} is the first. */
+    public java.util.List<RedisURI> clusterSeeds() {
+        return clusterSeeds;
+    }
+
     public String keyPrefix() {
         return keyPrefix;
     }
@@ -342,14 +410,35 @@ public final class CacheSyncSettings {
         return lockWait;
     }
 
+    /** Cache warming by access pattern ({@code cachesync.warm.*}). */
+    public Warming warming() {
+        return warming;
+    }
+
+    /**
+     * The {@code cachesync.warm.*} settings.
+     *
+     * @param enabled         track hot keys, publish them to Redis, and warm the local tier on start and after a clear
+     * @param topK            keys loaded by a warm-up, and published per node
+     * @param sampleOneIn     one read in this many is recorded in the hot-key table
+     * @param publishInterval how often a node adds its hot keys to the shared set (and halves its own counts)
+     * @param halfLife        how fast the shared set forgets: every score halves over this time
+     * @param startupWait     how long the bootstrap waits for the first warm-up (zero: not at all)
+     */
+    public record Warming(boolean enabled, int topK, int sampleOneIn, Duration publishInterval, Duration halfLife,
+                          Duration startupWait) {
+    }
+
     /** The Redis URI fit for a log line: any password masked. */
     public String redisUriForLogs() {
-        return masked(redisUri.toString());
+        return cluster() ? "Redis Cluster " + clusterSeeds.stream().map(u -> u.getHost() + ":" + u.getPort())
+                .collect(java.util.stream.Collectors.joining(",", "(seeds ", ")")) : masked(redisUri.toString());
     }
 
     /** Builds settings in code; every value has the default documented in the README. */
     public static final class Builder {
         private final RedisURI redisUri;
+        private java.util.List<RedisURI> clusterSeeds = java.util.List.of();
         private String keyPrefix = RedisKeys.DEFAULT_PREFIX;
         private Duration redisTimeout = Duration.ofMillis(200);
         private Duration tombstoneTtl = Duration.ofHours(1);
@@ -365,6 +454,12 @@ public final class CacheSyncSettings {
         private java.nio.file.Path tlsCaFile;
         private Duration lockLease;
         private Duration lockWait = Duration.ofSeconds(10);
+        private boolean warmEnabled = false;
+        private int warmTopK = 1_000;
+        private int warmSampleOneIn = 16;
+        private Duration warmPublishInterval = Duration.ofSeconds(30);
+        private Duration warmHalfLife = Duration.ofHours(1);
+        private Duration warmStartupWait = Duration.ofSeconds(2);
 
         private Builder(RedisURI redisUri) {
             this.redisUri = redisUri;
@@ -466,6 +561,45 @@ public final class CacheSyncSettings {
                 throw new InvalidSettingException(LOCK_WAIT, lockWait, "must not be negative");
             }
             this.lockWait = lockWait;
+            return this;
+        }
+
+        public Builder warmEnabled(boolean warmEnabled) {
+            this.warmEnabled = warmEnabled;
+            return this;
+        }
+
+        public Builder warmTopK(int warmTopK) {
+            if (warmTopK < 1 || warmTopK > 1_000_000) {
+                throw new InvalidSettingException(WARM_TOP_K, warmTopK, "must be between 1 and 1000000");
+            }
+            this.warmTopK = warmTopK;
+            return this;
+        }
+
+        public Builder warmSampleOneIn(int warmSampleOneIn) {
+            if (warmSampleOneIn < 1 || warmSampleOneIn > 1_000_000) {
+                throw new InvalidSettingException(WARM_SAMPLE_ONE_IN, warmSampleOneIn, "must be between 1 and 1000000");
+            }
+            this.warmSampleOneIn = warmSampleOneIn;
+            return this;
+        }
+
+        public Builder warmPublishInterval(Duration warmPublishInterval) {
+            this.warmPublishInterval = positive(WARM_PUBLISH_INTERVAL, warmPublishInterval);
+            return this;
+        }
+
+        public Builder warmHalfLife(Duration warmHalfLife) {
+            this.warmHalfLife = positive(WARM_HALF_LIFE, warmHalfLife);
+            return this;
+        }
+
+        public Builder warmStartupWait(Duration warmStartupWait) {
+            if (warmStartupWait == null || warmStartupWait.isNegative()) {
+                throw new InvalidSettingException(WARM_STARTUP_WAIT, warmStartupWait, "must not be negative");
+            }
+            this.warmStartupWait = warmStartupWait;
             return this;
         }
 

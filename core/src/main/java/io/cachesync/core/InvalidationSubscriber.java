@@ -21,6 +21,8 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
     private final String channel;
     private final Function<String, SnapshotSchema> schemas;
     private final CacheSyncMetrics metrics;
+    /** Told each time the local tier serves again, from empty (e.g. to warm it); null when nobody listens. */
+    private volatile Runnable onServing;
 
     InvalidationSubscriber(LocalTier local, String channel, Map<String, SnapshotSchema> schemas,
                            CacheSyncMetrics metrics) {
@@ -28,6 +30,10 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
         this.channel = channel;
         this.schemas = schemas::get;
         this.metrics = metrics;
+    }
+
+    void onServing(Runnable listener) {
+        this.onServing = listener;
     }
 
     void attach(StatefulRedisPubSubConnection<String, String> connection) {
@@ -41,6 +47,10 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
             // Whatever was published while we were not subscribed is lost: start from empty.
             local.resume();
             log.info("cachesync invalidation channel {} is live; local tier serving", channel);
+            Runnable listener = onServing;
+            if (listener != null) {
+                listener.run();
+            }
         }
     }
 

@@ -58,6 +58,14 @@ public final class RedisKeys {
         return prefix + ":invalidations";
     }
 
+    /**
+     * The sorted set of the hot keys that every node publishes, for a starting node to warm its local tier with.
+     * It has one separator, so it never matches an entity's {@code <prefix>:<EntityName>:*} pattern.
+     */
+    public String hotSetKey() {
+        return prefix + ":hot-keys";
+    }
+
     static String checkPrefix(String prefix) {
         if (prefix == null || prefix.isEmpty() || !printableWithout(prefix, ":*?[]\\")) {
             throw new IllegalArgumentException("key prefix '" + prefix

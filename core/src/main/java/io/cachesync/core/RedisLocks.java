@@ -2,7 +2,6 @@ package io.cachesync.core;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -359,13 +358,13 @@ final class RedisLocks implements AutoCloseable {
      * so that a switch of the command connection touches only scripting().
      */
 
-    /** The scripting commands of the current command connection. */
+    /** The scripting commands of the command connection: one Redis, or the cluster routed by the first key's slot. */
     RedisScriptingAsyncCommands<String, byte[]> scripting() throws RedisUnavailableException {
-        StatefulRedisConnection<String, byte[]> connection = connector.commands();
-        if (connection == null || !connector.available()) {
+        RedisScriptingAsyncCommands<String, byte[]> redis = connector.async();
+        if (redis == null || !connector.available()) {
             throw new RedisUnavailableException("Redis is not connected", null);
         }
-        return connection.async();
+        return redis;
     }
 
     /** {@link LockScripts#ACQUIRE}: {@code [1, fencing token bytes]} or {@code [0, remaining lease ms]}. */

@@ -6,8 +6,7 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -77,9 +76,9 @@ public final class RedisSnapshotStore {
      */
     public List<CompletableFuture<WriteOutcome>> write(List<SnapshotWrite> writes) {
         List<CompletableFuture<WriteOutcome>> outcomes = new ArrayList<>(writes.size());
-        StatefulRedisConnection<String, byte[]> connection = connector.commands();
+        RedisClusterAsyncCommands<String, byte[]> redis = connector.async();
         for (SnapshotWrite write : writes) {
-            if (connection == null || !connector.available()) {
+            if (redis == null || !connector.available()) {
                 outcomes.add(CompletableFuture.completedFuture(new WriteOutcome(write.snapshot(), false, -1,
                         new IllegalStateException("Redis is not connected"))));
             } else if (!breaker.allows()) {
@@ -87,7 +86,7 @@ public final class RedisSnapshotStore {
                 outcomes.add(CompletableFuture.completedFuture(new WriteOutcome(write.snapshot(), false, -1,
                         CIRCUIT_OPEN)));
             } else {
-                outcomes.add(send(connection.async(), write));
+                outcomes.add(send(redis, write));
             }
         }
         return outcomes;
@@ -98,7 +97,7 @@ public final class RedisSnapshotStore {
         return join(write(List.of(write)).get(0));
     }
 
-    private CompletableFuture<WriteOutcome> send(RedisAsyncCommands<String, byte[]> redis, SnapshotWrite write) {
+    private CompletableFuture<WriteOutcome> send(RedisClusterAsyncCommands<String, byte[]> redis, SnapshotWrite write) {
         try {
             return sendOrThrow(redis, write);
         } catch (RuntimeException e) {
@@ -108,7 +107,7 @@ public final class RedisSnapshotStore {
         }
     }
 
-    private CompletableFuture<WriteOutcome> sendOrThrow(RedisAsyncCommands<String, byte[]> redis,
+    private CompletableFuture<WriteOutcome> sendOrThrow(RedisClusterAsyncCommands<String, byte[]> redis,
                                                         SnapshotWrite write) {
         Snapshot snapshot = write.snapshot();
         String key = keys.key(snapshot.entityName(), snapshot.id().toString());
@@ -146,9 +145,9 @@ public final class RedisSnapshotStore {
 
     /** The bytes under a key, or null when there are none (or they are not a string). */
     public byte[] read(String key) throws RedisUnavailableException {
-        StatefulRedisConnection<String, byte[]> connection = requireConnection();
+        RedisClusterAsyncCommands<String, byte[]> redis = requireConnection();
         try {
-            byte[] value = connection.async().get(key).get(waitMillis(), TimeUnit.MILLISECONDS);
+            byte[] value = redis.get(key).get(waitMillis(), TimeUnit.MILLISECONDS);
             breaker.record(null);
             return value;
         } catch (ExecutionException e) {
@@ -166,14 +165,42 @@ public final class RedisSnapshotStore {
         }
     }
 
+    /**
+     * The server's {@code run_id} ({@code INFO server}): a new one means Redis restarted, or another server
+     * answers, and the dataset may have been lost. Null if the answer holds none.
+     */
+    public String serverRunId() throws RedisUnavailableException {
+        RedisClusterAsyncCommands<String, byte[]> redis = requireConnection();
+        try {
+            // on a cluster: the node the default connection talks to
+            String info = redis.info("server").get(waitMillis(), TimeUnit.MILLISECONDS);
+            breaker.record(null);
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith("run_id:")) {
+                    return line.substring("run_id:".length()).trim();
+                }
+            }
+            return null;
+        } catch (ExecutionException e) {
+            breaker.record(e);
+            throw new RedisUnavailableException("INFO server", unwrap(e));
+        } catch (TimeoutException e) {
+            breaker.record(e);
+            throw new RedisUnavailableException("INFO server", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisUnavailableException("INFO server", e);
+        }
+    }
+
     /** The bytes under each key, in order, in one MGET; null where a key holds no string. */
     public List<byte[]> readAll(List<String> keyList) throws RedisUnavailableException {
         if (keyList.isEmpty()) {
             return List.of();
         }
-        StatefulRedisConnection<String, byte[]> connection = requireConnection();
+        RedisClusterAsyncCommands<String, byte[]> redis = requireConnection();
         try {
-            List<KeyValue<String, byte[]>> values = connection.async().mget(keyList.toArray(NO_KEYS))
+            List<KeyValue<String, byte[]>> values = redis.mget(keyList.toArray(NO_KEYS))
                     .get(waitMillis() * 4, TimeUnit.MILLISECONDS);
             breaker.record(null);
             List<byte[]> out = new ArrayList<>(values.size());
@@ -206,20 +233,32 @@ public final class RedisSnapshotStore {
      * return a key more than once; the sink is called on the calling thread.
      */
     public void scanWhile(String entityName, int count, Predicate<String> sink) throws RedisUnavailableException {
-        StatefulRedisConnection<String, byte[]> connection = requireConnection();
+        requireConnection();
         ScanArgs args = ScanArgs.Builder.matches(keys.pattern(entityName)).limit(count);
-        ScanCursor cursor = ScanCursor.INITIAL;
+        List<RedisClusterAsyncCommands<String, byte[]>> targets;
         try {
-            do {
-                KeyScanCursor<String> page = connection.async().scan(cursor, args)
-                        .get(waitMillis() * 4, TimeUnit.MILLISECONDS);
-                for (String key : page.getKeys()) {
-                    if (!sink.test(key)) {
-                        return;
+            targets = connector.scanTargets();
+        } catch (RedisUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            breaker.record(e);
+            throw new RedisUnavailableException("SCAN " + keys.pattern(entityName), e);
+        }
+        try {
+            // one Redis, or each master of a cluster in turn, every cursor walked to its end
+            for (RedisClusterAsyncCommands<String, byte[]> redis : targets) {
+                ScanCursor cursor = ScanCursor.INITIAL;
+                do {
+                    KeyScanCursor<String> page = redis.scan(cursor, args)
+                            .get(waitMillis() * 4, TimeUnit.MILLISECONDS);
+                    for (String key : page.getKeys()) {
+                        if (!sink.test(key)) {
+                            return;
+                        }
                     }
-                }
-                cursor = page;
-            } while (!cursor.isFinished());
+                    cursor = page;
+                } while (!cursor.isFinished());
+            }
         } catch (ExecutionException e) {
             breaker.record(e);
             throw new RedisUnavailableException("SCAN " + keys.pattern(entityName), unwrap(e));
@@ -250,16 +289,16 @@ public final class RedisSnapshotStore {
         breaker.rejectedOne();
     }
 
-    private StatefulRedisConnection<String, byte[]> requireConnection() throws RedisUnavailableException {
-        StatefulRedisConnection<String, byte[]> connection = connector.commands();
-        if (connection == null || !connector.available()) {
+    private RedisClusterAsyncCommands<String, byte[]> requireConnection() throws RedisUnavailableException {
+        RedisClusterAsyncCommands<String, byte[]> redis = connector.async();
+        if (redis == null || !connector.available()) {
             throw new RedisUnavailableException("Redis is not connected", null);
         }
         if (!breaker.allows()) {
             breaker.rejectedOne();
             throw CIRCUIT_OPEN;
         }
-        return connection;
+        return redis;
     }
 
     /**

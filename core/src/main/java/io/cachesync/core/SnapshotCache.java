@@ -71,12 +71,18 @@ public final class SnapshotCache implements AutoCloseable {
      */
     private final Map<String, SnapshotWrite> unanswered = new ConcurrentHashMap<>();
     private final RedisLocks locks;
+    /** Null unless {@code cachesync.warm.enabled}: then the read path samples into it. */
+    private final HotKeys hotKeys;
+    final LocalTierWarmer warmer; // package-private: tests set its hook
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean repairScheduled = new AtomicBoolean();
     private volatile long repairDelayMillis = 50;
     private volatile ScheduledFuture<?> repairTask;
     private volatile boolean closed;
     private volatile boolean closeSummarised;
+    private final int instance;
+    /** Told about keys a read saw drift under (see {@link #onDriftSeen}); null when nobody listens. */
+    private volatile java.util.function.BiConsumer<SnapshotSchema, Object> driftSeen;
 
     public SnapshotCache(CacheSyncSettings settings, MeterRegistry registry) {
         this.settings = settings;
@@ -84,6 +90,7 @@ public final class SnapshotCache implements AutoCloseable {
         this.local = new LocalTier(settings);
         this.repairs = new RepairQueue(settings.repairMaxPending(), () -> metricsOverflow());
         int instance = INSTANCES.incrementAndGet();
+        this.instance = instance;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "cachesync-" + instance + "-repair");
             thread.setDaemon(true);
@@ -104,6 +111,16 @@ public final class SnapshotCache implements AutoCloseable {
                 : null;
         this.locks = new RedisLocks(connector, keys, settings, scheduler, metrics);
         metrics.locksHeld(locks::heldCount);
+        if (settings.warming().enabled()) {
+            this.warmer = new LocalTierWarmer(this, local, store, new HotSetStore(connector, breaker, store, keys),
+                    metrics, scheduler, schemas, settings.warming(), keys);
+            this.hotKeys = warmer.hotKeys();
+            metrics.registerWarming(hotKeys);
+            invalidations.onServing(warmer::trigger);
+        } else {
+            this.warmer = null;
+            this.hotKeys = null;
+        }
         connector.start();
     }
 
@@ -114,11 +131,11 @@ public final class SnapshotCache implements AutoCloseable {
     }
 
     private static java.util.concurrent.CompletionStage<?> ping(RedisConnector connector) {
-        io.lettuce.core.api.StatefulRedisConnection<String, byte[]> connection = connector.commands();
-        if (connection == null || !connector.available()) {
+        io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, byte[]> redis = connector.async();
+        if (redis == null || !connector.available()) {
             return CompletableFuture.failedFuture(new RedisUnavailableException("Redis is not connected", null));
         }
-        return connection.async().ping();
+        return redis.ping();
     }
 
     private void metricsOverflow() {
@@ -127,9 +144,62 @@ public final class SnapshotCache implements AutoCloseable {
         }
     }
 
+    /** This cache's number in the process: the {@code instance} tag of its meters. */
+    public int instance() {
+        return instance;
+    }
+
+    /**
+     * Tells {@code listener} about each key a read saw drift under: undecodable bytes, or a Redis version below
+     * one that this node knows Redis held. It runs on the reading thread and must not block (e.g. the consistency
+     * monitor queues the key for a check and a repair). Null: nobody.
+     */
+    public void onDriftSeen(java.util.function.BiConsumer<SnapshotSchema, Object> listener) {
+        this.driftSeen = listener;
+    }
+
     /** Makes an entity known, so that invalidations for it can be parsed. Call once per entity at startup. */
     public void register(SnapshotSchema schema) {
         schemas.put(schema.entityName(), schema);
+    }
+
+    /**
+     * As {@link #register(SnapshotSchema)}, with the loader that cache warming uses to fill Redis for hot keys it
+     * lacks (the same loader the read path is given).
+     */
+    public void register(SnapshotSchema schema, SnapshotLoader loader) {
+        register(schema);
+        if (warmer != null) {
+            warmer.register(schema.entityName(), loader);
+        }
+    }
+
+    /**
+     * Call once every entity is registered. With {@code cachesync.warm.enabled}: starts publishing this node's hot
+     * keys and warms the local tier with the hottest keys as soon as it serves, waiting for that at most
+     * {@code cachesync.warm.startup-wait} (not at all while Redis is unreachable). Never throws.
+     *
+     * @return true when the first warm-up ended within the wait (or warming is off)
+     */
+    public boolean startWarming() {
+        if (warmer == null) {
+            return true;
+        }
+        CompletableFuture<Void> first = warmer.start();
+        if (!settings.localEnabled()) {
+            return true; // no local tier to warm: this node only publishes what it reads
+        }
+        long waitMillis = settings.warming().startupWait().toMillis();
+        try {
+            first.get(waitMillis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.info("cachesync startup did not wait longer than {} ms for its warm-up; it goes on in the background",
+                    waitMillis);
+        }
+        return false;
     }
 
     public CacheSyncSettings settings() {
@@ -288,6 +358,9 @@ public final class SnapshotCache implements AutoCloseable {
      * (or was deleted). Allocates nothing on a local-tier hit.
      */
     public Snapshot get(SnapshotSchema schema, Object id, SnapshotLoader loader) {
+        if (hotKeys != null && hotKeys.sampled()) {
+            sample(schema, id);
+        }
         String entity = schema.entityName();
         Snapshot cached = local.get(entity, id);
         if (cached != null) {
@@ -320,12 +393,21 @@ public final class SnapshotCache implements AutoCloseable {
                         key, d.snapshot().version());
             } else if (decoded instanceof DecodeResult.Decoded d) {
                 metrics.redisHits.increment();
+                java.util.function.BiConsumer<SnapshotSchema, Object> seen = driftSeen;
+                if (seen != null && d.snapshot().version() < local.knownVersion(entity, id)) {
+                    // Redis went below a version it announced or reported to this node: it lost writes
+                    seen.accept(schema, id);
+                }
                 local.fill(d.snapshot(), epoch);
                 return d.snapshot().tombstone() ? null : d.snapshot();
             }
             if (decoded instanceof DecodeResult.Undecodable bad && !bad.schemaMismatch()) {
                 metrics.corrupt.increment();
                 logCorruptOnce(key, bad.reason());
+                java.util.function.BiConsumer<SnapshotSchema, Object> seen = driftSeen;
+                if (seen != null) {
+                    seen.accept(schema, id); // repaired even when the row is gone and no fill follows
+                }
             }
         }
         metrics.redisMisses.increment();
@@ -335,24 +417,54 @@ public final class SnapshotCache implements AutoCloseable {
             return null;
         }
         Snapshot fresh = loaded.get();
+        fillFromDatabase(schema, id, fresh, bytes, redisUp, epoch);
+        return fresh;
+    }
+
+    /**
+     * The fill after a database load, shared by the read path and cache warming: Redis through the versioned
+     * write ({@code bytesRead} null: the key was absent, so only a newer version may be there; else only if those
+     * bytes are unchanged), then the local tier, unless Redis refused it or the tier was cleared since
+     * {@code epoch} (taken before Redis was read) or knows a newer version. Returns whether the local tier took it.
+     */
+    boolean fillFromDatabase(SnapshotSchema schema, Object id, Snapshot fresh, byte[] bytesRead, boolean redisUp,
+                             long epoch) {
         Runnable hook = beforeFill;
         if (hook != null) {
             hook.run();
         }
         if (redisUp) {
-            SnapshotWrite fill = bytes == null ? SnapshotWrite.newer(fresh) : SnapshotWrite.unchangedSince(fresh, bytes);
+            SnapshotWrite fill = bytesRead == null ? SnapshotWrite.newer(fresh)
+                    : SnapshotWrite.unchangedSince(fresh, bytesRead);
             WriteOutcome outcome = store.writeAndWait(fill);
             if (outcome.written()) {
                 metrics.fillsWritten.increment();
             } else if (outcome.refused()) {
                 metrics.fillsRefused.increment();
-                // Someone wrote a newer version since we looked: do not keep ours locally.
-                local.demote(entity, id, outcome.storedVersion());
-                return fresh;
+                if (outcome.storedVersion() >= fresh.version()) {
+                    // Someone wrote this version or a newer one since we looked: do not keep ours locally.
+                    local.demote(schema.entityName(), id, outcome.storedVersion());
+                    return false;
+                }
+                // Redis changed since we read it, but to a version older than the database's (a push still on its
+                // way): ours is the newest committed state, and dropping it would send the next read to Redis'
+                // older copy after this read served the newer one.
+            } else {
+                // the row is in the database; the next read or the Reconciler fills Redis
+                log.debug("cachesync fill of {}#{} v{} failed: {}", schema.entityName(), id, fresh.version(),
+                        describe(outcome.failure()));
             }
         }
-        local.fill(fresh, epoch);
-        return fresh;
+        return local.fill(fresh, epoch);
+    }
+
+    /** One sampled read, into the hot-key table: allocation-free for a key it already tracks. */
+    private void sample(SnapshotSchema schema, Object id) {
+        try {
+            hotKeys.record(schema, id);
+        } catch (RuntimeException e) {
+            // an id of the wrong type: the read itself reports it
+        }
     }
 
     /**
@@ -384,7 +496,7 @@ public final class SnapshotCache implements AutoCloseable {
     }
 
     /** The version of this node's newest write of a key not yet in Redis, or -1. */
-    private long pendingVersion(String key) {
+    long pendingVersion(String key) {
         long queued = repairs.pendingVersion(key);
         if (unanswered.isEmpty()) {
             return queued;
@@ -427,6 +539,9 @@ public final class SnapshotCache implements AutoCloseable {
      */
     public void clearLocalTier() {
         local.clear();
+        if (warmer != null) {
+            warmer.trigger();
+        }
     }
 
     /** The counters since this cache started (the numbers Micrometer publishes). */
@@ -511,15 +626,27 @@ public final class SnapshotCache implements AutoCloseable {
             List<SnapshotWrite> writes = new ArrayList<>(batch.size());
             batch.forEach(entry -> writes.add(entry.getValue()));
             List<CompletableFuture<WriteOutcome>> outcomes = store.write(writes);
+            int repaired = 0;
+            StringBuilder named = new StringBuilder();
             for (int i = 0; i < batch.size(); i++) {
                 WriteOutcome outcome = store.join(outcomes.get(i));
                 if (!outcome.failed()) {
                     repairs.done(batch.get(i).getKey(), batch.get(i).getValue());
                     progress = true;
+                    metrics.repairsCompleted.increment();
                     Snapshot s = writes.get(i).snapshot();
-                    log.info("cachesync repaired {}#{} v{} ({})", s.entityName(), s.id(), s.version(),
+                    // one line per key at DEBUG; at INFO one line per batch, naming its first keys
+                    log.debug("cachesync repaired {}#{} v{} ({})", s.entityName(), s.id(), s.version(),
                             outcome.written() ? "written" : "Redis already held v" + outcome.storedVersion());
+                    if (repaired++ < 10) {
+                        named.append(repaired == 1 ? "" : ", ").append(s.entityName()).append('#').append(s.id())
+                                .append(" v").append(s.version());
+                    }
                 }
+            }
+            if (repaired > 0) {
+                log.info("cachesync repaired {} queued key(s): {}{}; {} still pending", repaired, named,
+                        repaired > 10 ? ", …" : "", repairs.size());
             }
         }
         return progress;
@@ -536,6 +663,9 @@ public final class SnapshotCache implements AutoCloseable {
         closed = true;
         // before the scheduler stops (it runs the watchdogs) and before the connection closes (it carries the releases)
         locks.close();
+        if (warmer != null) {
+            warmer.close(); // its last publish of the hot keys, bounded by the Redis timeout
+        }
         breaker.close();
         ScheduledFuture<?> task = repairTask;
         if (task != null) {

@@ -2,6 +2,7 @@ package io.cachesync.examples;
 
 import io.cachesync.core.CacheStatistics;
 import io.cachesync.core.Snapshot;
+import io.cachesync.core.WarmingStatistics;
 import io.cachesync.examples.model.Account;
 import io.cachesync.examples.model.Profile;
 import io.cachesync.hibernate.CacheSync;
@@ -149,12 +150,23 @@ public final class Demo {
 
     private void summary(CacheSync sync) {
         CacheStatistics s = sync.statistics();
-        step(9, "Node A's statistics");
-        out.printf("    reads: %d local hits, %d Redis hits, %d database loads (hit ratio %.2f%%)%n", s.localHits(),
-                s.redisHits(), s.databaseLoads(), 100 * s.cacheHitRatio());
+        step(9, "Node A's statistics (CacheSync.statistics(): the counts Micrometer publishes)");
+        out.printf("    reads: %d local hits, %d Redis hits, %d database loads (hit ratio %.2f%%, local tier %.2f%%)%n",
+                s.localHits(), s.redisHits(), s.databaseLoads(), 100 * s.cacheHitRatio(), 100 * s.localHitRatio());
+        out.printf("    fills of Redis after a database load: %d written, %d refused as stale; %d corrupt values found%n",
+                s.fillsWritten(), s.fillsRefused(), s.corrupt());
         out.printf("    pushes: %d written, %d refused as stale, %d failed; %d invalidations sent, %d received; "
                 + "%d pending repairs%n", s.pushesWritten(), s.pushesRefused(), s.pushesFailed(),
                 s.invalidationsSent(), s.invalidationsReceived(), s.pendingRepairs());
+        out.printf("    repairs: %d queued keys repaired, %d overflows; circuit breaker %s (opened %d times); local tier "
+                + "%d entries, %d clears after a lost channel%n", s.repairsCompleted(), s.repairOverflows(),
+                s.circuitOpen() ? "open" : "closed", s.circuitOpenings(), s.localSize(), s.localClears());
+        WarmingStatistics w = s.warming();
+        out.println(w.enabled()
+                ? String.format("    warming: %d warm-ups, %d hot keys warmed (%d from Redis, %d from the database), "
+                + "%d refused; %d reads sampled", w.runs(), w.keysWarmed(), w.keysLoaded(), w.keysFilled(),
+                w.keysRefused(), w.samples())
+                : "    warming: off (cachesync.warm.enabled=false)");
     }
 
     private void show(CacheSync sync, String what, Class<?> type, Object id) {

@@ -40,6 +40,8 @@ class DemoTest {
         assertTrue(out.contains("0 inconsistent (0 stale, 0 cache-ahead, 0 corrupt), 0 missing, 0 orphaned"), out);
         assertTrue(out.contains("all consistent: every row has its snapshot, every snapshot its row"), out);
         assertTrue(out.contains("; 0 pending repairs"), out);
+        assertTrue(out.matches("(?s).*repairs: \\d+ queued keys repaired, 0 overflows; circuit breaker closed.*"), out);
+        assertTrue(out.contains("warming: off (cachesync.warm.enabled=false)"), out);
     }
 
     @Test

@@ -147,6 +147,14 @@ public final class CacheSync {
         runtime.cache().clearLocalTier();
     }
 
+    /**
+     * What the live consistency monitor has measured: per delay after a commit, overall and per model, the share
+     * of sampled keys that were consistent, as a ratio and in nines (see {@link io.cachesync.core.monitor.MonitorReport}).
+     */
+    public io.cachesync.core.monitor.MonitorReport monitor() {
+        return runtime.monitor().report();
+    }
+
     /** The settings in force. */
     public CacheSyncSettings settings() {
         return runtime.settings();

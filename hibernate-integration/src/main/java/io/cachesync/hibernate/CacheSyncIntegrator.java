@@ -43,7 +43,9 @@ public final class CacheSyncIntegrator implements Integrator {
             throw new io.cachesync.core.InvalidSettingException(METER_REGISTRY, registry,
                     "must be a io.micrometer.core.instrument.MeterRegistry instance");
         }
-        CacheSyncRuntime runtime = new CacheSyncRuntime(settings,
+        io.cachesync.core.monitor.MonitorSettings monitorSettings =
+                io.cachesync.core.monitor.MonitorSettings.fromProperties(properties);
+        CacheSyncRuntime runtime = new CacheSyncRuntime(settings, monitorSettings,
                 registry == null ? Metrics.globalRegistry : (MeterRegistry) registry);
         CommitListener listener = new CommitListener(runtime);
         EventListenerRegistry listeners = sessionFactory.getServiceRegistry().requireService(EventListenerRegistry.class);
@@ -58,6 +60,11 @@ public final class CacheSyncIntegrator implements Integrator {
             public void sessionFactoryCreated(SessionFactory factory) {
                 runtime.start((SessionFactoryImplementor) factory);
                 RUNTIMES.put(factory, runtime);
+            }
+
+            @Override
+            public void sessionFactoryClosing(SessionFactory factory) {
+                runtime.stopBackgroundWork(); // before Hibernate closes what their database loads need
             }
         });
         RUNTIMES.put(sessionFactory, runtime);

@@ -4,6 +4,9 @@ import io.cachesync.core.CacheSyncSettings;
 import io.cachesync.core.Snapshot;
 import io.cachesync.core.SnapshotCache;
 import io.cachesync.core.SnapshotWrite;
+import io.cachesync.core.monitor.ConsistencyMonitor;
+import io.cachesync.core.monitor.MonitorSettings;
+import io.cachesync.core.monitor.MonitoredEntity;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.hibernate.StatelessSession;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
@@ -34,9 +37,17 @@ final class CacheSyncRuntime implements AutoCloseable {
     private volatile Map<Class<?>, SyncedEntity> byClass = Map.of();
     private volatile SessionFactoryImplementor factory;
     private volatile SnapshotCache cache;
+    private final MonitorSettings monitorSettings;
+    private volatile ConsistencyMonitor monitor;
+    private volatile AutoReconciler autoReconciler;
 
     CacheSyncRuntime(CacheSyncSettings settings, MeterRegistry registry) {
+        this(settings, MonitorSettings.defaults(), registry);
+    }
+
+    CacheSyncRuntime(CacheSyncSettings settings, MonitorSettings monitorSettings, MeterRegistry registry) {
         this.settings = settings;
+        this.monitorSettings = monitorSettings;
         this.registry = registry;
     }
 
@@ -57,10 +68,20 @@ final class CacheSyncRuntime implements AutoCloseable {
         this.byHibernateName = Map.copyOf(hibernateNames);
         this.byClass = Map.copyOf(classes);
         SnapshotCache started = new SnapshotCache(settings, registry);
-        names.values().forEach(entity -> started.register(entity.schema()));
+        names.values().forEach(entity -> started.register(entity.schema(), entity.loader()));
         this.cache = started;
+        Map<String, MonitoredEntity> monitored = new HashMap<>();
+        names.values().forEach(entity -> monitored.put(entity.entityName(),
+                new MonitoredEntity(entity.schema(), entity.loader())));
+        AutoReconciler reconciler = new AutoReconciler(this, monitorSettings, started.instance());
+        ConsistencyMonitor watching = new ConsistencyMonitor(started, monitorSettings, registry,
+                Integer.toString(started.instance()), monitored, reconciler);
+        started.onDriftSeen(watching::suspect);
+        this.autoReconciler = reconciler;
+        this.monitor = watching;
         log.info("cachesync on: {} entities synced to Redis at {} under prefix '{}' ({} push)", names.size(),
                 settings.redisUriForLogs(), settings.keyPrefix(), settings.pushMode().name().toLowerCase());
+        started.startWarming(); // with cachesync.warm.enabled: waits for the first warm-up, within its bound
     }
 
     CacheSyncSettings settings() {
@@ -73,6 +94,23 @@ final class CacheSyncRuntime implements AutoCloseable {
             throw new IllegalStateException("cachesync has not started: the SessionFactory is not built yet");
         }
         return c;
+    }
+
+    /** The consistency monitor (which also watches for data loss and overflows). */
+    ConsistencyMonitor monitor() {
+        ConsistencyMonitor m = monitor;
+        if (m == null) {
+            throw new IllegalStateException("cachesync has not started: the SessionFactory is not built yet");
+        }
+        return m;
+    }
+
+    AutoReconciler autoReconciler() {
+        return autoReconciler;
+    }
+
+    MonitorSettings monitorSettings() {
+        return monitorSettings;
     }
 
     SessionFactoryImplementor factory() {
@@ -122,6 +160,10 @@ final class CacheSyncRuntime implements AutoCloseable {
     volatile Runnable afterPush;
 
     void publish(List<SnapshotWrite> writes) {
+        ConsistencyMonitor m = monitor;
+        if (m != null) {
+            m.sample(writes); // at commit time: a sample's age counts from here
+        }
         Runnable hook = beforePush;
         if (hook != null) {
             hook.run();
@@ -162,8 +204,8 @@ final class CacheSyncRuntime implements AutoCloseable {
 
     /** A committed transaction whose snapshots could not be published at all. */
     void publishFailed(List<SnapshotWrite> writes, RuntimeException e) {
-        log.error("cachesync could not publish {} committed change(s) (first: {}): {}; their entities are marked "
-                + "for reconciliation", writes.size(), writes.get(0).snapshot(), e.toString(), e);
+        log.error("cachesync could not publish {} committed change(s) ({}): {}; their entities are marked "
+                + "for reconciliation", writes.size(), describe(writes), e.toString(), e);
         SnapshotCache c = cache;
         if (c != null) {
             writes.forEach(w -> c.markForReconciliation(w.snapshot().entityName()));
@@ -178,8 +220,30 @@ final class CacheSyncRuntime implements AutoCloseable {
         }
     }
 
+    /** Stops the monitor and any automatic Reconciler run: the SessionFactory is closing. */
+    void stopBackgroundWork() {
+        ConsistencyMonitor m = monitor;
+        if (m != null) {
+            m.close();
+        }
+        AutoReconciler r = autoReconciler;
+        if (r != null) {
+            r.close();
+        }
+    }
+
     @Override
     public void close() {
+        ConsistencyMonitor m = monitor;
+        monitor = null;
+        if (m != null) {
+            m.close();
+        }
+        AutoReconciler r = autoReconciler;
+        autoReconciler = null;
+        if (r != null) {
+            r.close();
+        }
         SnapshotCache c = cache;
         cache = null;
         if (c != null) {

@@ -110,6 +110,7 @@ final class ModelReconciliation {
             if (page.size() < limit) {
                 return;
             }
+            pause();
         }
     }
 
@@ -154,11 +155,26 @@ final class ModelReconciliation {
                 checkKeysWithoutRows(session, batch);
                 batch.clear();
                 progress.keys(keysScanned);
+                pause();
             }
             return true;
         });
         checkKeysWithoutRows(session, batch);
         return !stopped[0];
+    }
+
+    /** The configured pause between two batches; an interrupt (the SessionFactory closing) ends the run. */
+    private void pause() {
+        if (options.pause().isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(options.pause().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("reconcile of " + entity.entityName()
+                    + " interrupted");
+        }
     }
 
     private void checkKeysWithoutRows(StatelessSession session, List<String> keys) {

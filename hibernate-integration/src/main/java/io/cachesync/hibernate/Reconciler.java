@@ -61,6 +61,7 @@ public final class Reconciler {
     private boolean force;
     private Duration progressEvery = Duration.ofSeconds(5);
     private Consumer<String> discrepancies;
+    private Duration pause = Duration.ZERO;
 
     private Reconciler(CacheSyncRuntime runtime) {
         this.runtime = runtime;
@@ -74,6 +75,11 @@ public final class Reconciler {
     public static Reconciler of(SessionFactory sessionFactory) {
         Objects.requireNonNull(sessionFactory, "sessionFactory");
         return new Reconciler(CacheSync.of(sessionFactory).runtime());
+    }
+
+    /** For automatic runs, which hold the runtime itself. */
+    static Reconciler of(CacheSyncRuntime runtime) {
+        return new Reconciler(runtime);
     }
 
     /**
@@ -147,6 +153,18 @@ public final class Reconciler {
     }
 
     /**
+     * Sleeps this long after each batch (default zero), so that a run over a large table leaves the database and
+     * Redis to the application; automatic runs use {@code cachesync.auto-reconcile.pause}.
+     */
+    public Reconciler pauseBetweenBatches(Duration pause) {
+        if (pause == null || pause.isNegative()) {
+            throw new IllegalArgumentException("pauseBetweenBatches must be zero or positive, was " + pause);
+        }
+        this.pause = pause;
+        return this;
+    }
+
+    /**
      * Also hands each discrepancy line (the one logged at DEBUG) to {@code sink}, whatever the log level; the
      * command line's {@code --verbose} prints them this way. Null: none.
      */
@@ -167,7 +185,7 @@ public final class Reconciler {
                     + "nothing, so it cannot force anything");
         }
         return reconcile(targets(), new ReconcileOptions(batchSize, maxInstances, checkOnly, force, progressEvery,
-                discrepancies));
+                discrepancies, pause));
     }
 
     /**

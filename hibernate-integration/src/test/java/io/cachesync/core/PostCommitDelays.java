@@ -19,4 +19,14 @@ public final class PostCommitDelays {
         cache.beforePushOutcome = onLettuceThread;
         cache.beforeFill = delay;
     }
+
+    /** Runs {@code hook} after a commit's local update, before its push is sent (on the committing thread). */
+    public static void beforeRedisWrite(SnapshotCache cache, Runnable hook) {
+        cache.beforeRedisWrite = hook;
+    }
+
+    /** Runs {@code hook} on the read path between the database load and the fill. */
+    public static void beforeFill(SnapshotCache cache, Runnable hook) {
+        cache.beforeFill = hook;
+    }
 }

@@ -38,11 +38,12 @@ class AuthenticatedRedisWorksEndToEndTest {
      * The ACL rule cachesync needs, found by removing commands until the ACL log showed a denial: keys and channel
      * under the prefix; the versioned-write script (EVALSHA, and EVAL for a Redis that lost its script cache) and
      * the commands it calls, which Redis checks against the same user (TYPE, GET, SET, DEL, PUBLISH); reads (GET,
-     * MGET); the Reconciler's SCAN; SUBSCRIBE for invalidations; PING for the circuit breaker's probe. Lettuce's
+     * MGET); the Reconciler's SCAN; SUBSCRIBE for invalidations; PING for the circuit breaker's probe; INFO for the
+     * monitor's run_id (a restart that lost the dataset). Lettuce's
      * handshake (HELLO with AUTH) needs nothing more.
      */
     static final String ACL_RULES = "on >" + APP_PASSWORD + " resetkeys ~cachesync:* resetchannels &cachesync:* "
-            + "-@all +evalsha +eval +type +get +set +del +publish +mget +scan +subscribe +ping";
+            + "-@all +evalsha +eval +type +get +set +del +publish +mget +scan +subscribe +ping +info";
 
     @Test
     void aRedisWithAPasswordWorksEndToEnd() throws Exception {

@@ -76,6 +76,14 @@ class BootstrapSettingsTest {
             "cachesync.lock.lease|100ms",
             "cachesync.lock.wait|-1s",
             "cachesync.lock.wait|a while",
+            "cachesync.warm.enabled|sometimes",
+            "cachesync.warm.top-k|0",
+            "cachesync.warm.top-k|many",
+            "cachesync.warm.sample-one-in|0",
+            "cachesync.warm.sample-one-in|often",
+            "cachesync.warm.publish-interval|0s",
+            "cachesync.warm.half-life|never",
+            "cachesync.warm.startup-wait|-1s",
             "cachesync.metrics.registry|not a registry"})
     void aMalformedKeyStopsTheBootstrapNamingKeyAndValue(String key, String value, TestRedis redis) {
         Map<String, Object> settings = TestNodes.settings(TestNodes.newDatabase(), redis.uri(), true);

@@ -72,6 +72,19 @@ final class LocalPostgres implements AutoCloseable {
         return settings;
     }
 
+    /** A JDBC URL on this schema, for statements the test runs itself. */
+    String jdbcUrl() {
+        return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    }
+
+    String user() {
+        return user;
+    }
+
+    String password() {
+        return password;
+    }
+
     @Override
     public void close() throws SQLException {
         try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {

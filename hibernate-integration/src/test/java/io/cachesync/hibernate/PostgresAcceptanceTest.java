@@ -1,8 +1,10 @@
 package io.cachesync.hibernate;
 
+import io.cachesync.testsupport.LocalRedisServer;
 import io.cachesync.testsupport.RedisExtension;
 import io.cachesync.testsupport.TestRedis;
 import org.hibernate.SessionFactory;
+import org.hibernate.resource.jdbc.spi.StatementInspector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,7 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The write path, two nodes racing, and the Reconciler, against a real PostgreSQL (when one answers), on a schema
- * of the test's own that is dropped afterwards.
+ * The write path, two nodes racing, the Reconciler (and its use of the id index) and a Redis outage, against a
+ * real PostgreSQL (when one answers), on a schema of the test's own that is dropped afterwards.
  */
 @ExtendWith(RedisExtension.class)
 class PostgresAcceptanceTest {
@@ -44,6 +53,13 @@ class PostgresAcceptanceTest {
     private static SessionFactory node(String redisUri, boolean createSchema) {
         Assumptions.assumeTrue(pg != null, "PostgreSQL is not reachable");
         return TestNodes.node(pg.settings(redisUri, createSchema));
+    }
+
+    private static SessionFactory node(String redisUri, boolean createSchema, Map<String, Object> extra) {
+        Assumptions.assumeTrue(pg != null, "PostgreSQL is not reachable");
+        Map<String, Object> settings = pg.settings(redisUri, createSchema);
+        settings.putAll(extra);
+        return TestNodes.node(settings);
     }
 
     @Test
@@ -123,6 +139,71 @@ class PostgresAcceptanceTest {
             var repair = Reconciler.of(sf).model(Account.class).batchSize(7).run();
             assertEquals(2, repair.repaired());
             CacheAgreesWithDatabase.assertAgrees(sf, true);
+        }
+    }
+
+    @Test
+    void commitsDuringARedisOutageOnPostgresSucceedAndAreRepairedAfter() throws Exception {
+        try (LocalRedisServer redis = LocalRedisServer.start();
+             SessionFactory sf = node(redis.uri(), true)) {
+            CacheSync sync = CacheSync.of(sf);
+            for (long id = 1; id <= 20; id++) {
+                long n = id;
+                sf.inTransaction(s -> s.persist(new Account(n, "owner" + n, BigDecimal.ONE)));
+            }
+            redis.kill();
+            for (long id = 1; id <= 20; id++) {
+                long n = id;
+                sf.inTransaction(s -> s.find(Account.class, n).setOwner("during the outage"));
+            }
+            sf.inTransaction(s -> s.remove(s.find(Account.class, 20L)));
+            assertEquals("during the outage", sync.find(Account.class, 3L).orElseThrow().getOwner(),
+                    "reads go to PostgreSQL while Redis is down");
+            assertTrue(sync.pendingRepairs() > 0, "the failed pushes wait for Redis");
+            redis.restart(); // empty: what the outage missed comes from the repair queue, the rest from reads
+            RedisOutageNeverFailsACommitTest.waitUntil(() -> sync.pendingRepairs() == 0, Duration.ofSeconds(30));
+            for (long id = 1; id <= 19; id++) {
+                assertEquals("during the outage", sync.snapshot(Account.class, id).orElseThrow().state().get("owner"));
+            }
+            assertTrue(sync.snapshot(Account.class, 20L).orElseThrow().tombstone());
+            CacheAgreesWithDatabase.assertAgrees(sf, true);
+        }
+    }
+
+    /** The keyset page ({@code where id > ? order by id}, limited) is answered by the primary key's index. */
+    @Test
+    void theReconcilersPagesUsePostgresIndexOnTheId(TestRedis redis) throws Exception {
+        List<String> statements = new CopyOnWriteArrayList<>();
+        StatementInspector inspector = sql -> {
+            statements.add(sql);
+            return sql;
+        };
+        try (SessionFactory sf = node(redis.uri(), true,
+                Map.of("hibernate.session_factory.statement_inspector", inspector))) {
+            sf.inTransaction(s -> s.createNativeMutationQuery("insert into account (id, owner, balance, status, "
+                    + "version, last_updated) select g, 'owner' || g, 1, 'OPEN', 0, now() "
+                    + "from generate_series(1, 50000) g").executeUpdate());
+            sf.inTransaction(s -> s.createNativeMutationQuery("analyze account").executeUpdate());
+            statements.clear();
+            var report = Reconciler.of(sf).model(Account.class).batchSize(1000).maxInstances(3000).checkOnly(true)
+                    .run();
+            assertTrue(report.missing() > 0, report.toString());
+            String nextPage = statements.stream().filter(sql -> sql.contains(">") && sql.contains("order by"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no keyset page among " + statements));
+            StringBuilder plan = new StringBuilder();
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+                 PreparedStatement explain = c.prepareStatement("explain " + nextPage)) {
+                explain.setLong(1, 25_000);
+                explain.setInt(2, 1000);
+                try (ResultSet rows = explain.executeQuery()) {
+                    while (rows.next()) {
+                        plan.append(rows.getString(1)).append('\n');
+                    }
+                }
+            }
+            System.out.println("[postgres] " + nextPage + "\n" + plan);
+            assertTrue(plan.toString().contains("Index Scan using account_pkey"), plan.toString());
+            assertTrue(!plan.toString().contains("Seq Scan") && !plan.toString().contains("Sort"), plan.toString());
         }
     }
 }

@@ -47,12 +47,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(RedisExtension.class)
 class RandomisedRaceEndsWithZeroDriftTest {
 
-    private static final long DELETED = Long.MAX_VALUE;
+    static final long DELETED = Long.MAX_VALUE;
     private static final int INITIAL_ROWS = 60;
     private static final int WORKERS_PER_NODE = 3;
 
     /** What the workers did, counted once per attempt. */
-    private static final class Counts {
+    static final class Counts {
         final LongAdder inserts = new LongAdder();
         final LongAdder updates = new LongAdder();
         final LongAdder deletes = new LongAdder();
@@ -219,7 +219,7 @@ class RandomisedRaceEndsWithZeroDriftTest {
         }
     }
 
-    private static void work(Random random, SessionFactory sf, CacheSync sync, ConcurrentHashMap<Long, Long> served,
+    static void work(Random random, SessionFactory sf, CacheSync sync, ConcurrentHashMap<Long, Long> served,
                              int node, AtomicLong nextId, Counts counts, List<String> violations) {
         counts.attempts.increment();
         int kind = random.nextInt(100);

@@ -1,6 +1,7 @@
 package io.cachesync.hibernate;
 
 import io.cachesync.core.CacheSyncSettings;
+import io.cachesync.core.monitor.MonitorSettings;
 import org.hibernate.SessionFactory;
 import org.hibernate.boot.MetadataSources;
 import org.hibernate.boot.registry.StandardServiceRegistry;
@@ -39,6 +40,11 @@ final class TestNodes {
         if (redisUri != null) {
             settings.put(CacheSyncSettings.REDIS_URI, redisUri);
         }
+        // The monitor and automatic repair are switched off by default here: most tests inject drift on purpose
+        // and assert what the Reconciler finds. The Monitor* tests switch them on.
+        settings.put(MonitorSettings.SAMPLE_RATE, "0");
+        settings.put(MonitorSettings.REPAIR, "false");
+        settings.put(MonitorSettings.AUTO_RECONCILE, "false");
         return settings;
     }
 
