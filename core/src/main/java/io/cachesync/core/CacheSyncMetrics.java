@@ -46,6 +46,14 @@ public final class CacheSyncMetrics {
     public static final String BREAKER_OPENINGS = "cachesync.redis.breaker.openings";
     /** Redis calls (pushes, reads) not sent because the circuit was open: failed fast instead of waiting. */
     public static final String BREAKER_REJECTED = "cachesync.redis.breaker.rejected";
+    /** Distributed locks acquired. */
+    public static final String LOCKS_ACQUIRED = "cachesync.locks.acquired";
+    /** Lock waits that ended without the lock because another owner held it throughout. */
+    public static final String LOCKS_TIMEOUTS = "cachesync.locks.timeouts";
+    /** Locks this node found no longer its own while it thought it held them (lease ran out, or taken). */
+    public static final String LOCKS_LOST = "cachesync.locks.lost";
+    /** Locks this node holds now (gauge). */
+    public static final String LOCKS_HELD = "cachesync.locks.held";
     /** Queued keys whose retry reached Redis (written, or Redis already held a newer version). */
     public static final String REPAIR_COMPLETED = "cachesync.repair.completed";
     /** Warm-ups of the local tier; tag {@code result}: completed, stopped (cleared again, Redis away), skipped. */
@@ -93,6 +101,9 @@ public final class CacheSyncMetrics {
     final LongAdder invalidationsReceived = new LongAdder();
     final LongAdder localClears = new LongAdder();
     final LongAdder repairOverflows = new LongAdder();
+    final LongAdder locksAcquired = new LongAdder();
+    final LongAdder locksTimedOut = new LongAdder();
+    final LongAdder locksLost = new LongAdder();
     final LongAdder repairsCompleted = new LongAdder();
     final LongAdder warmRuns = new LongAdder();
     final LongAdder warmStopped = new LongAdder();
@@ -141,6 +152,9 @@ public final class CacheSyncMetrics {
                 .tag("instance", id).description("1 while calls to Redis fail fast").register(registry));
         counter(registry, BREAKER_OPENINGS, prefix, id, breaker.openings);
         counter(registry, BREAKER_REJECTED, prefix, id, breaker.rejected);
+        counter(registry, LOCKS_ACQUIRED, prefix, id, locksAcquired);
+        counter(registry, LOCKS_TIMEOUTS, prefix, id, locksTimedOut);
+        counter(registry, LOCKS_LOST, prefix, id, locksLost);
         counter(registry, REPAIR_COMPLETED, prefix, id, repairsCompleted);
     }
 
@@ -162,6 +176,12 @@ public final class CacheSyncMetrics {
         meters.add(Gauge.builder(WARM_LAST_DURATION, this, m -> m.warmLastMillis).tag("prefix", prefix)
                 .tag("instance", instanceId).baseUnit("milliseconds").description("how long the last warm-up took")
                 .register(registry));
+    }
+
+    /** Registers the gauge of locks held, once the cache's locks exist. */
+    void locksHeld(Supplier<Number> held) {
+        meters.add(Gauge.builder(LOCKS_HELD, held).tag("prefix", prefix).tag("instance", instanceId)
+                .description("distributed locks this node holds").register(registry));
     }
 
     long invalidationsSent() {

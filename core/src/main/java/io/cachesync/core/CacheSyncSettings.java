@@ -28,6 +28,8 @@ public final class CacheSyncSettings {
     public static final String BREAKER_FAILURES = "cachesync.redis.breaker.failures";
     public static final String BREAKER_PROBE_INTERVAL = "cachesync.redis.breaker.probe-interval";
     public static final String TLS_CA_FILE = "cachesync.redis.tls.ca-file";
+    public static final String LOCK_LEASE = "cachesync.lock.lease";
+    public static final String LOCK_WAIT = "cachesync.lock.wait";
     public static final String WARM_ENABLED = "cachesync.warm.enabled";
     public static final String WARM_TOP_K = "cachesync.warm.top-k";
     public static final String WARM_SAMPLE_ONE_IN = "cachesync.warm.sample-one-in";
@@ -58,9 +60,11 @@ public final class CacheSyncSettings {
     private final int breakerFailures;
     private final Duration breakerProbeInterval;
     private final java.nio.file.Path tlsCaFile;
+    private final Duration lockLease;
+    private final Duration lockWait;
     private final Warming warming;
 
-    private CacheSyncSettings(Builder b) {
+    private CacheSyncSettings(Builder b, Duration lockLease) {
         this.redisUri = Objects.requireNonNull(b.redisUri, REDIS_URI);
         this.clusterSeeds = b.clusterSeeds;
         this.keyPrefix = b.keyPrefix;
@@ -76,6 +80,8 @@ public final class CacheSyncSettings {
         this.breakerFailures = b.breakerFailures;
         this.breakerProbeInterval = b.breakerProbeInterval;
         this.tlsCaFile = b.tlsCaFile;
+        this.lockLease = lockLease;
+        this.lockWait = b.lockWait;
         this.warming = new Warming(b.warmEnabled, b.warmTopK, b.warmSampleOneIn, b.warmPublishInterval,
                 b.warmHalfLife, b.warmStartupWait);
     }
@@ -148,6 +154,14 @@ public final class CacheSyncSettings {
         String caFile = text(properties, TLS_CA_FILE);
         if (caFile != null) {
             b.tlsCaFile(java.nio.file.Path.of(caFile.trim()));
+        }
+        Duration lease = duration(properties, LOCK_LEASE, false);
+        if (lease != null) {
+            b.lockLease(lease);
+        }
+        Duration wait = duration(properties, LOCK_WAIT, true);
+        if (wait != null) {
+            b.lockWait(wait);
         }
         readWarming(properties, b);
         return b.build();
@@ -383,6 +397,19 @@ public final class CacheSyncSettings {
         return tlsCaFile;
     }
 
+    /**
+     * How long a distributed lock stays held without a renewal: the watchdog renews it every third of this while
+     * the holder is alive; after the holder dies, Redis frees it once this has passed.
+     */
+    public Duration lockLease() {
+        return lockLease;
+    }
+
+    /** How long a blocking {@code lock(...)} waits for a lock held elsewhere before it throws. Zero: try once. */
+    public Duration lockWait() {
+        return lockWait;
+    }
+
     /** Cache warming by access pattern ({@code cachesync.warm.*}). */
     public Warming warming() {
         return warming;
@@ -425,6 +452,8 @@ public final class CacheSyncSettings {
         private int breakerFailures = 5;
         private Duration breakerProbeInterval = Duration.ofMillis(500);
         private java.nio.file.Path tlsCaFile;
+        private Duration lockLease;
+        private Duration lockWait = Duration.ofSeconds(10);
         private boolean warmEnabled = false;
         private int warmTopK = 1_000;
         private int warmSampleOneIn = 16;
@@ -518,6 +547,23 @@ public final class CacheSyncSettings {
             return this;
         }
 
+        /**
+         * At least three Redis timeouts, so that a renewal at two thirds of the lease can finish before it ends.
+         * Unset: 30 s, or three Redis timeouts if that is longer.
+         */
+        public Builder lockLease(Duration lockLease) {
+            this.lockLease = positive(LOCK_LEASE, lockLease);
+            return this;
+        }
+
+        public Builder lockWait(Duration lockWait) {
+            if (lockWait == null || lockWait.isNegative()) {
+                throw new InvalidSettingException(LOCK_WAIT, lockWait, "must not be negative");
+            }
+            this.lockWait = lockWait;
+            return this;
+        }
+
         public Builder warmEnabled(boolean warmEnabled) {
             this.warmEnabled = warmEnabled;
             return this;
@@ -558,7 +604,18 @@ public final class CacheSyncSettings {
         }
 
         public CacheSyncSettings build() {
-            return new CacheSyncSettings(this);
+            Duration threeTimeouts = redisTimeout.multipliedBy(3);
+            if (lockLease == null) {
+                Duration lease = threeTimeouts.compareTo(Duration.ofSeconds(30)) > 0 ? threeTimeouts
+                        : Duration.ofSeconds(30);
+                return new CacheSyncSettings(this, lease);
+            }
+            if (lockLease.compareTo(threeTimeouts) < 0) {
+                throw new InvalidSettingException(LOCK_LEASE, lockLease.toMillis() + "ms", "must be at least 3 x "
+                        + REDIS_TIMEOUT + " (" + redisTimeout.multipliedBy(3).toMillis() + "ms), so that a renewal "
+                        + "can finish before the lease runs out");
+            }
+            return new CacheSyncSettings(this, lockLease);
         }
 
         private static Duration positive(String key, Duration d) {

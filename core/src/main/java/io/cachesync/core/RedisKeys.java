@@ -39,6 +39,20 @@ public final class RedisKeys {
         return key.substring(head);
     }
 
+    /**
+     * The key of the distributed lock on one row: {@code {<prefix>:lock:<EntityName>:<id>}}. The braces are a
+     * Redis Cluster hash tag, so that the lock and its {@link #fenceKey fence counter} live in one slot; the
+     * leading brace keeps lock keys apart from snapshot keys and out of the Reconciler's scans.
+     */
+    String lockKey(String entityName, String idText) {
+        return "{" + prefix + ":lock:" + entityName + ':' + idText + '}';
+    }
+
+    /** The counter behind a lock's fencing tokens: {@code {<prefix>:lock:<EntityName>:<id>}:fence}. */
+    String fenceKey(String lockKey) {
+        return lockKey + ":fence";
+    }
+
     /** The channel on which accepted writes are announced to every node's local tier. */
     public String invalidationChannel() {
         return prefix + ":invalidations";

@@ -32,8 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   counted, logged once per key and overwritten.</li>
  *   <li>While Redis stops answering (consecutive timeouts), a {@link RedisCircuitBreaker} makes pushes and reads
  *   fail fast, to the repair queue and to the loader, until a probe finds Redis answering again.</li>
- *   <li>{@link #close} releases every thread and connection it opened; keys still pending, and pushes failed by
- *   the close itself, are logged.</li>
+ *   <li>{@link #lock} and {@link #tryLock} take distributed locks on rows ({@link RedisLock} says what they
+ *   guarantee); their leases are renewed on this cache's scheduler.</li>
+ *   <li>{@link #close} releases the locks it still holds (best effort), then every thread and connection it
+ *   opened; keys still pending, and pushes failed by the close itself, are logged.</li>
  * </ul>
  * Thread-safe.
  */
@@ -68,6 +70,7 @@ public final class SnapshotCache implements AutoCloseable {
      * skips such a copy, as it does for keys in the repair queue.
      */
     private final Map<String, SnapshotWrite> unanswered = new ConcurrentHashMap<>();
+    private final RedisLocks locks;
     /** Null unless {@code cachesync.warm.enabled}: then the read path samples into it. */
     private final HotKeys hotKeys;
     final LocalTierWarmer warmer; // package-private: tests set its hook
@@ -106,6 +109,8 @@ public final class SnapshotCache implements AutoCloseable {
                 ? new AsyncPusher("cachesync-" + instance + "-push", ASYNC_MAX_QUEUED, ASYNC_TICK_NANOS,
                 store.waitMillis(), this::send)
                 : null;
+        this.locks = new RedisLocks(connector, keys, settings, scheduler, metrics);
+        metrics.locksHeld(locks::heldCount);
         if (settings.warming().enabled()) {
             this.warmer = new LocalTierWarmer(this, local, store, new HotSetStore(connector, breaker, store, keys),
                     metrics, scheduler, schemas, settings.warming(), keys);
@@ -462,6 +467,34 @@ public final class SnapshotCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes the distributed lock on one row, waiting up to {@code cachesync.lock.wait} while another owner holds
+     * it. See {@link RedisLock} for what it guarantees and what it does not.
+     *
+     * @throws LockTimeoutException      if another owner held it for the whole wait
+     * @throws RedisUnavailableException if Redis did not answer the last attempt
+     * @throws IllegalStateException     if this cache is closed
+     */
+    public RedisLock lock(SnapshotSchema schema, Object id) {
+        return locks.lock(schema.entityName(), schema.idText(id));
+    }
+
+    /**
+     * Takes the distributed lock on one row if it can within {@code wait} (zero: one attempt); empty if another
+     * owner held it throughout, or the wait was interrupted (the interrupt flag is then set).
+     *
+     * @throws RedisUnavailableException if Redis did not answer the last attempt
+     * @throws IllegalStateException     if this cache is closed
+     */
+    public Optional<RedisLock> tryLock(SnapshotSchema schema, Object id, java.time.Duration wait) {
+        return locks.tryLock(schema.entityName(), schema.idText(id), wait);
+    }
+
+    /** The distributed locks, for tests in this package (and the test-only bridge in other modules). */
+    RedisLocks locks() {
+        return locks;
+    }
+
     /** The version of this node's newest write of a key not yet in Redis, or -1. */
     long pendingVersion(String key) {
         long queued = repairs.pendingVersion(key);
@@ -628,6 +661,8 @@ public final class SnapshotCache implements AutoCloseable {
             pusher.close(); // sends what async commits queued while the connection is still open
         }
         closed = true;
+        // before the scheduler stops (it runs the watchdogs) and before the connection closes (it carries the releases)
+        locks.close();
         if (warmer != null) {
             warmer.close(); // its last publish of the hot keys, bounded by the Redis timeout
         }

@@ -2,12 +2,15 @@ package io.cachesync.hibernate;
 
 import io.cachesync.core.CacheStatistics;
 import io.cachesync.core.CacheSyncSettings;
+import io.cachesync.core.LockTimeoutException;
+import io.cachesync.core.RedisLock;
 import io.cachesync.core.RedisUnavailableException;
 import io.cachesync.core.Snapshot;
 import io.cachesync.core.SnapshotCache;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.SessionFactory;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
@@ -72,6 +75,38 @@ public final class CacheSync {
     public Optional<Snapshot> snapshot(Class<?> type, Object id) {
         SyncedEntity entity = runtime.entity(type);
         return runtime.cache().redisSnapshot(entity.schema(), id);
+    }
+
+    /**
+     * Takes the distributed lock on one row, waiting up to {@code cachesync.lock.wait} (default 10 s) while another
+     * node or thread holds it; release it with {@link RedisLock#close()}, in try-with-resources:
+     * <pre>{@code
+     * try (RedisLock lock = CacheSync.of(sf).lock(Account.class, 42L)) {
+     *     // a transaction on Account 42; pass lock.fencingToken() to the database to refuse late holders
+     * }
+     * }</pre>
+     * A watchdog renews the lease ({@code cachesync.lock.lease}, default 30 s) while the lock is open. See
+     * {@link RedisLock} for exactly what it guarantees, and what it does not.
+     *
+     * @throws LockTimeoutException      if another owner held the lock for the whole wait (names entity, id, wait)
+     * @throws RedisUnavailableException if Redis did not answer the last attempt
+     * @throws IllegalArgumentException  if {@code type} is not synced or {@code id} is not of its id type
+     * @throws IllegalStateException     if the SessionFactory is closed
+     */
+    public RedisLock lock(Class<?> type, Object id) {
+        return runtime.cache().lock(runtime.entity(type).schema(), id);
+    }
+
+    /**
+     * Takes the distributed lock on one row if it can within {@code wait} (zero: a single attempt). It returns within
+     * the wait plus at most one {@code cachesync.redis.timeout} (the last attempt's answer).
+     *
+     * @return the lock, or empty if another owner held it for the whole wait (or the wait was interrupted, which
+     *         leaves the thread's interrupt flag set)
+     * @throws RedisUnavailableException if Redis did not answer the last attempt
+     */
+    public Optional<RedisLock> tryLock(Class<?> type, Object id, Duration wait) {
+        return runtime.cache().tryLock(runtime.entity(type).schema(), id, wait);
     }
 
     /** The Redis key of a row, e.g. {@code cachesync:Account:42}. */
