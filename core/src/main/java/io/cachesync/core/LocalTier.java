@@ -3,6 +3,7 @@ package io.cachesync.core;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -77,31 +78,47 @@ final class LocalTier {
 
     /**
      * The committing node's own write: stored at once, so that it reads its own writes. An insert also replaces
-     * a tombstone or a floor: the row exists again, and versions restart with it. (If Redis then refuses the
-     * insert, the caller demotes the entry.)
+     * a floor, or a tombstone of a row deleted before the insert ran (the same rule as Redis' write script): the
+     * row exists again, and versions restart with it. A tombstone deleted after the insert stays: that delete
+     * removed this very row, and a push delayed past it must not bring the row back here, even until Redis
+     * refuses the insert. (If Redis refuses an insert that replaced a floor, the caller demotes the entry.)
+     *
+     * @param insertedAt for an insert, when its INSERT statement ran; null otherwise
      */
-    void commit(Snapshot snapshot, boolean insert) {
+    void commit(Snapshot snapshot, boolean insert, Instant insertedAt) {
         if (!bypassed) {
-            store(snapshot, insert);
+            store(snapshot, insert, insertedAt);
         }
     }
 
     private boolean store(Snapshot snapshot) {
-        return store(snapshot, false);
+        return store(snapshot, false, null);
     }
 
-    private boolean store(Snapshot snapshot, boolean insert) {
+    private boolean store(Snapshot snapshot, boolean insert, Instant insertedAt) {
         boolean[] stored = {false};
         cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) -> {
             if (old == null || old.version < snapshot.version()
                     || (old.version == snapshot.version() && old.snapshot == null)
-                    || (insert && (old.snapshot == null || old.snapshot.tombstone()))) {
+                    || (insert && (old.snapshot == null || deletedBefore(old.snapshot, insertedAt)))) {
                 stored[0] = true;
                 return new Entry(snapshot.version(), snapshot);
             }
             return old;
         });
         return stored[0];
+    }
+
+    /** True if {@code old} is a tombstone of a delete that ran before {@code insertedAt} (unknown times: true). */
+    private static boolean deletedBefore(Snapshot old, Instant insertedAt) {
+        if (!old.tombstone()) {
+            return false;
+        }
+        if (old.lastUpdated() == null || insertedAt == null) {
+            return true;
+        }
+        // in microseconds, as the write script compares them
+        return SnapshotCodec.micros(insertedAt) > SnapshotCodec.micros(old.lastUpdated());
     }
 
     /**

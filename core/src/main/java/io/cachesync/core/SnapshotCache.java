@@ -227,7 +227,7 @@ public final class SnapshotCache implements AutoCloseable {
         for (SnapshotWrite write : writes) {
             Snapshot snapshot = write.snapshot();
             unanswered.put(store.key(schemaOrSelf(snapshot), snapshot.id()), write);
-            local.commit(snapshot, write.mode() == WriteMode.INSERT);
+            local.commit(snapshot, write.mode() == WriteMode.INSERT, write.insertedAt());
         }
         if (pusher != null) {
             return pusher.push(writes);

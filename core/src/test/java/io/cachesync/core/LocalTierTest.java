@@ -35,7 +35,7 @@ class LocalTierTest {
         long epoch = tier.epoch();
         assertTrue(tier.fill(TestSchemas.account(1, 5, "v5"), epoch));
         assertFalse(tier.fill(TestSchemas.account(1, 4, "v4"), epoch));
-        tier.commit(TestSchemas.account(1, 3, "v3"), false);
+        tier.commit(TestSchemas.account(1, 3, "v3"), false, null);
         assertEquals(5, tier.get("Account", 1L).version());
         tier.invalidate("Account", 1L, 5, false); // our own announcement: keep the entry
         assertEquals(5, tier.get("Account", 1L).version());
@@ -56,9 +56,9 @@ class LocalTierTest {
 
     @Test
     void nothingIsServedWhileBypassed() {
-        tier.commit(TestSchemas.account(1, 1, "x"), false);
+        tier.commit(TestSchemas.account(1, 1, "x"), false, null);
         tier.clearAndBypass();
-        tier.commit(TestSchemas.account(1, 2, "y"), false);
+        tier.commit(TestSchemas.account(1, 2, "y"), false, null);
         assertNull(tier.get("Account", 1L));
         assertTrue(new LocalTier(CacheSyncSettings.builder("redis://127.0.0.1:6379").build()).bypassed(),
                 "a new tier serves nothing until its channel is confirmed");
@@ -66,14 +66,28 @@ class LocalTierTest {
 
     @Test
     void anInsertReplacesATombstoneOnTheCommittingNodeAndOnOthers() {
-        Snapshot tombstone = Snapshot.tombstone(TestSchemas.ACCOUNT, 1L, 3, Instant.now());
-        tier.commit(tombstone, false);
-        tier.commit(TestSchemas.account(1, 0, "reborn"), true);
+        Instant deletedAt = Instant.now();
+        Snapshot tombstone = Snapshot.tombstone(TestSchemas.ACCOUNT, 1L, 3, deletedAt);
+        tier.commit(tombstone, false, null);
+        tier.commit(TestSchemas.account(1, 0, "reborn"), true, deletedAt.plusMillis(1));
         assertEquals("reborn", tier.get("Account", 1L).state().get("owner"));
-        tier.commit(tombstone, false); // a delayed copy of the old tombstone: not newer than the live row's floor
+        tier.commit(tombstone, false, null); // a delayed copy of the old tombstone: not newer than the live row's floor
         tier.invalidate("Account", 2L, 0, false);
-        tier.commit(Snapshot.tombstone(TestSchemas.ACCOUNT, 2L, 3, Instant.now()), false);
+        tier.commit(Snapshot.tombstone(TestSchemas.ACCOUNT, 2L, 3, Instant.now()), false, null);
         tier.invalidate("Account", 2L, 0, true);
         assertNull(tier.get("Account", 2L));
+    }
+
+    /**
+     * An insert whose local update was delayed past the delete of the very row it inserted (its push is refused by
+     * Redis for the same reason) must not bring the row back on the committing node in the meantime.
+     */
+    @Test
+    void anInsertNeverReplacesATombstoneOfADeleteThatCameAfterIt() {
+        Instant insertedAt = Instant.now();
+        Snapshot tombstone = Snapshot.tombstone(TestSchemas.ACCOUNT, 3L, 1, insertedAt.plusMillis(2));
+        tier.fill(tombstone, tier.epoch());
+        tier.commit(TestSchemas.account(3, 0, "inserted, then deleted"), true, insertedAt);
+        assertTrue(tier.get("Account", 3L).tombstone(), "the row came back after its delete");
     }
 }
