@@ -383,9 +383,11 @@ public final class SnapshotCache implements AutoCloseable {
                 log.debug("cachesync read of {} fell back to the database: {}", key, e.getMessage());
             }
         }
+        long skipped = -1; // the newest version known when Redis' copy was skipped as older than a pending write
         if (bytes != null) {
             DecodeResult decoded = codec.decode(schema, id, bytes);
             if (decoded instanceof DecodeResult.Decoded d && pendingVersion(key) > d.snapshot().version()) {
+                skipped = pendingVersion(key);
                 // This node committed a newer version whose push has not landed yet (in flight, queued in async
                 // mode, or waiting for repair): Redis is behind, so serving it would break read-your-writes. The
                 // database has the newest state, and the fill below brings Redis up to it.
@@ -414,6 +416,12 @@ public final class SnapshotCache implements AutoCloseable {
         metrics.databaseLoads.increment();
         Optional<Snapshot> loaded = loader.load(id);
         if (loaded.isEmpty()) {
+            if (skipped >= 0) {
+                // The row is gone, but Redis still holds an older live copy (the delete's push, or this node's own
+                // newer write, has not landed): remember the deletion here, or the next read would serve that copy
+                // after this one served nothing. An insert of the id, or a newer version, replaces it.
+                local.fill(Snapshot.tombstone(schema, id, skipped, null), epoch);
+            }
             return null;
         }
         Snapshot fresh = loaded.get();
