@@ -51,6 +51,12 @@ final class Nodes {
         settings.put(CacheSyncSettings.REDIS_URI, redisUri);
         settings.put(CacheSyncSettings.LOCAL_MAXIMUM_SIZE, Integer.toString(LOCAL_MAXIMUM_SIZE));
         settings.putAll(extra);
+        // e.g. -jvmArgsAppend -Dcachesync.monitor.sample-rate=0: any cachesync setting, for an A/B run
+        System.getProperties().forEach((key, value) -> {
+            if (key.toString().startsWith("cachesync.")) {
+                settings.put(key.toString(), value.toString());
+            }
+        });
         return build(settings);
     }
 
