@@ -2,8 +2,6 @@ package io.cachesync.hibernate;
 
 import io.cachesync.core.Snapshot;
 import org.hibernate.SessionFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -33,24 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * version older than one it had already served, nor a row after serving its deletion.
  * {@code -Dcachesync.cluster.race.seconds=...} (default 8), {@code -Dcachesync.cluster.race.seed=...}.
  */
-class ClusterFourNodesEndWithZeroDriftTest {
+class ClusterFourNodesEndWithZeroDriftTest extends ClusterTestBase {
 
     private static final int NODES = 4;
     private static final int WORKERS_PER_NODE = 2;
     private static final int INITIAL_ROWS = 60;
-    private static TestCluster redis;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        redis = TestCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @Test
     void fourNodesWritingAndReadingEndWithZeroDriftAndNoVersionGoingBackwards() throws Exception {

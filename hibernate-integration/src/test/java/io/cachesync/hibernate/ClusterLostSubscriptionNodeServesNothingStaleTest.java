@@ -1,8 +1,6 @@
 package io.cachesync.hibernate;
 
 import io.cachesync.testsupport.RedisProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -18,21 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * resubscribes on another cluster node, the tier serves again, and every later commit on one application node is
  * seen by the other: no stale value, no lasting bypass.
  */
-class ClusterLostSubscriptionNodeServesNothingStaleTest {
+class ClusterLostSubscriptionNodeServesNothingStaleTest extends ClusterTestBase {
 
-    private static TestCluster redis;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        redis = TestCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @Test
     void killingTheSubscribedNodeClearsTheLocalTierAndInvalidationsResumeElsewhere() throws Exception {

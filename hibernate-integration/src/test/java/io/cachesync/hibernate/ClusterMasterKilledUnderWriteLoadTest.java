@@ -2,8 +2,6 @@ package io.cachesync.hibernate;
 
 import io.cachesync.testsupport.RedisProcess;
 import org.hibernate.SessionFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -33,23 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * queued and land on the new one once Lettuce re-reads the topology; a Reconciler check then reports exactly the
  * lost inserts as missing (and lost updates as stale), a repair fixes them, and a second check finds nothing.
  */
-class ClusterMasterKilledUnderWriteLoadTest {
+class ClusterMasterKilledUnderWriteLoadTest extends ClusterTestBase {
 
     private static final int ROWS = 200;
     private static final int WRITERS = 4;
-    private static TestCluster redis;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        redis = TestCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @Test
     void aReplicaTakesOverEveryCommitSucceedsAndTheReconcilerRepairsWhatTheFailoverLost() throws Exception {

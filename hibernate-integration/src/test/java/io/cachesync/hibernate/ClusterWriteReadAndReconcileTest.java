@@ -3,8 +3,6 @@ package io.cachesync.hibernate;
 import io.cachesync.core.Snapshot;
 import io.cachesync.core.SnapshotCodec;
 import org.hibernate.SessionFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,21 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * routed by slot, invalidations reaching the other node, batched reads across slots, and an orphan scan that
  * walks every master.
  */
-class ClusterWriteReadAndReconcileTest {
+class ClusterWriteReadAndReconcileTest extends ClusterTestBase {
 
-    private static TestCluster redis;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        redis = TestCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @BeforeEach
     void empty() throws Exception {
