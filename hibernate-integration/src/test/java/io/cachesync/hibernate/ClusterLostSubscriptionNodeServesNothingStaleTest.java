@@ -40,6 +40,16 @@ class ClusterLostSubscriptionNodeServesNothingStaleTest extends ClusterTestBase 
             }
             assertTrue(subscribed != null, "some cluster node holds the subscriptions");
             boolean wasMaster = subscribed.cli("ROLE").startsWith("master");
+            RedisProcess heir = null; // the replica that takes over the killed master's slots
+            if (wasMaster) {
+                for (RedisProcess node : redis.cluster.running()) {
+                    String role = node.cli("ROLE");
+                    if (role.startsWith("slave") && role.contains("\n" + subscribed.port() + "\n")) {
+                        heir = node;
+                    }
+                }
+                assertTrue(heir != null, "the killed master has a replica");
+            }
             long clearsBefore = nodes.syncA.statistics().localClears() + nodes.syncB.statistics().localClears();
 
             subscribed.kill();
@@ -49,7 +59,16 @@ class ClusterLostSubscriptionNodeServesNothingStaleTest extends ClusterTestBase 
             waitUntil(() -> nodes.syncA.localTierServing() && nodes.syncB.localTierServing(), Duration.ofSeconds(20));
             long backMillis = (System.nanoTime() - dropped) / 1_000_000;
             if (wasMaster) {
-                redis.cluster.awaitHealthy(3, 30_000); // its replica takes over its slots
+                // right after the kill the others still call the cluster healthy: wait for the promotion itself
+                RedisProcess promoted = heir;
+                waitUntil(() -> {
+                    try {
+                        return promoted.cli("ROLE").startsWith("master");
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                }, Duration.ofSeconds(30));
+                redis.cluster.awaitHealthy(3, 30_000);
             }
 
             for (int round = 1; round <= 2; round++) {
@@ -59,8 +78,10 @@ class ClusterLostSubscriptionNodeServesNothingStaleTest extends ClusterTestBase 
                     var writer = round == 1 ? nodes.a : nodes.b;
                     CacheSync reader = round == 1 ? nodes.syncB : nodes.syncA;
                     writer.inTransaction(s -> s.find(Account.class, n).setBalance(BigDecimal.valueOf(expected)));
+                    // a push to a slot whose owner changed is retried from the repair queue once Lettuce's topology
+                    // refresh finds the new master
                     waitUntil(() -> reader.find(Account.class, n).orElseThrow().getVersion() == expected,
-                            Duration.ofSeconds(10));
+                            Duration.ofSeconds(30));
                 }
             }
             System.out.printf("[cluster] killed cluster node %d (%s) holding invalidation subscriptions: local tiers "
