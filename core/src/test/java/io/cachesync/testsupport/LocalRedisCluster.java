@@ -40,7 +40,11 @@ public final class LocalRedisCluster implements AutoCloseable {
                         "--port", Integer.toString(port), "--bind", "127.0.0.1", "--protected-mode", "no",
                         "--daemonize", "no", "--save", "", "--appendonly", "no", "--loglevel", "warning",
                         "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                        "--cluster-node-timeout", "1000", "--dir", nodeDir.toString())));
+                        "--cluster-node-timeout", "1000",
+                        // a replica whose link was cut on purpose (to make a failover lose writes) must still
+                        // take over, however long a loaded machine kept it cut off
+                        "--cluster-replica-validity-factor", "0",
+                        "--dir", nodeDir.toString())));
                 addresses.add("127.0.0.1:" + port);
             }
             List<String> create = new ArrayList<>(List.of(RedisProcess.redisCli().toString(), "--cluster", "create"));
