@@ -107,6 +107,9 @@ final class AsyncPusher implements AutoCloseable {
 
     /** Sends what is queued, batch after batch, each awaited at most the wait; true if any was sent. */
     private synchronized boolean drainAndSend() {
+        if (queue.isEmpty()) {
+            return false; // the busy tick finds nothing most of the time: allocate nothing then
+        }
         boolean sent = false;
         List<SnapshotWrite> batch = new ArrayList<>();
         List<CompletableFuture<Void>> waiting = new ArrayList<>();
@@ -137,9 +140,8 @@ final class AsyncPusher implements AutoCloseable {
         } catch (Exception e) {
             log.debug("cachesync async push of {} writes did not finish in time: {}", batch.size(), e.toString());
         }
-        for (CompletableFuture<Void> done : waiting) {
-            handled.whenComplete((ignored, failure) -> done.complete(null));
-        }
+        List<CompletableFuture<Void>> transactions = List.copyOf(waiting);
+        handled.whenComplete((ignored, failure) -> transactions.forEach(done -> done.complete(null)));
     }
 
     private CompletableFuture<Void> sendSafely(List<SnapshotWrite> batch) {

@@ -272,16 +272,17 @@ public final class SnapshotCache implements AutoCloseable {
     volatile Runnable beforeFill;
 
     private void afterPush(SnapshotWrite write, WriteOutcome outcome) {
+        Snapshot s = write.snapshot();
+        String key = store.key(schemaOrSelf(s), s.id());
         try {
-            handleOutcome(write, outcome);
+            handleOutcome(write, outcome, key);
         } finally {
             // after a failure has been queued for repair, so that the key is never unguarded in between
-            Snapshot s = write.snapshot();
-            unanswered.remove(store.key(schemaOrSelf(s), s.id()), write);
+            unanswered.remove(key, write);
         }
     }
 
-    private void handleOutcome(SnapshotWrite write, WriteOutcome outcome) {
+    private void handleOutcome(SnapshotWrite write, WriteOutcome outcome, String key) {
         Runnable hook = beforePushOutcome;
         if (hook != null) {
             hook.run();
@@ -300,12 +301,11 @@ public final class SnapshotCache implements AutoCloseable {
         } else {
             metrics.pushesFailed.increment();
             if (closed) {
-                afterClose(write, outcome);
+                afterClose(write, outcome, key);
                 return;
             }
             // The local copy stays: it is the committed state, newer than what Redis may still hold, and dropping
             // it would let the next read serve Redis' older version after this node served the new one.
-            String key = store.key(schemaOrSelf(s), s.id());
             boolean alreadyPending = repairs.pendingVersion(key) >= 0;
             boolean queued = repairs.offer(key, write);
             if (alreadyPending && queued) {
@@ -327,9 +327,9 @@ public final class SnapshotCache implements AutoCloseable {
      * queue, so that the summary that close() logs names it; if that summary is already written, it gets a line of
      * its own. (The flag is set before the summary reads the queue, so a key is named at least once.)
      */
-    private void afterClose(SnapshotWrite write, WriteOutcome outcome) {
+    private void afterClose(SnapshotWrite write, WriteOutcome outcome, String key) {
         Snapshot s = write.snapshot();
-        repairs.offer(store.key(schemaOrSelf(s), s.id()), write);
+        repairs.offer(key, write);
         if (closeSummarised) {
             log.warn("cachesync closed before {}#{} v{} reached Redis ({}); run the Reconciler to repair it",
                     s.entityName(), s.id(), s.version(), describe(outcome.failure()));
@@ -386,8 +386,9 @@ public final class SnapshotCache implements AutoCloseable {
         long skipped = -1; // the newest version known when Redis' copy was skipped as older than a pending write
         if (bytes != null) {
             DecodeResult decoded = codec.decode(schema, id, bytes);
-            if (decoded instanceof DecodeResult.Decoded d && pendingVersion(key) > d.snapshot().version()) {
-                skipped = pendingVersion(key);
+            long pending = decoded instanceof DecodeResult.Decoded ? pendingVersion(key) : -1;
+            if (decoded instanceof DecodeResult.Decoded d && pending > d.snapshot().version()) {
+                skipped = pending;
                 // This node committed a newer version whose push has not landed yet (in flight, queued in async
                 // mode, or waiting for repair): Redis is behind, so serving it would break read-your-writes. The
                 // database has the newest state, and the fill below brings Redis up to it.
