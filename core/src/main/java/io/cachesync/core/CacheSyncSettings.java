@@ -7,6 +7,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
+import static io.cachesync.core.SettingValues.bool;
+import static io.cachesync.core.SettingValues.duration;
+import static io.cachesync.core.SettingValues.number;
+import static io.cachesync.core.SettingValues.text;
+
 /**
  * Every cachesync setting, validated. Built from the {@code cachesync.*} keys of {@code hibernate.properties}
  * (or any map of the same keys); a key that is set but malformed fails with an {@link InvalidSettingException}
@@ -255,73 +260,6 @@ public final class CacheSyncSettings {
         String user = colon < 0 ? "" : userInfo.substring(0, colon);
         String hidden = user.isEmpty() ? "***" : user + ":***";
         return uri.substring(0, scheme + 3) + hidden + uri.substring(at);
-    }
-
-    private static String text(Map<String, ?> properties, String key) {
-        Object value = properties.get(key);
-        return value == null ? null : value.toString();
-    }
-
-    private static boolean bool(String key, String value) {
-        String v = value.trim().toLowerCase(Locale.ROOT);
-        if (v.equals("true")) {
-            return true;
-        }
-        if (v.equals("false")) {
-            return false;
-        }
-        throw new InvalidSettingException(key, value, "expected true or false");
-    }
-
-    private static Long number(Map<String, ?> properties, String key, long min, long max) {
-        String value = text(properties, key);
-        if (value == null) {
-            return null;
-        }
-        try {
-            long n = Long.parseLong(value.trim().replace("_", ""));
-            if (n < min || n > max) {
-                throw new InvalidSettingException(key, value, "must be between " + min + " and " + max);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new InvalidSettingException(key, value, "not a whole number");
-        }
-    }
-
-    /** Durations read as {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}, {@code 1d} or ISO-8601 ({@code PT2S}). */
-    static Duration duration(Map<String, ?> properties, String key, boolean zeroAllowed) {
-        String value = text(properties, key);
-        if (value == null) {
-            return null;
-        }
-        Duration d = parseDuration(value.trim());
-        if (d == null) {
-            throw new InvalidSettingException(key, value, "not a duration (examples: 200ms, 2s, 5m, 1h, PT2S)");
-        }
-        if (d.isNegative() || (!zeroAllowed && d.isZero())) {
-            throw new InvalidSettingException(key, value, zeroAllowed ? "must not be negative" : "must be positive");
-        }
-        return d;
-    }
-
-    private static Duration parseDuration(String v) {
-        try {
-            if (v.toUpperCase(Locale.ROOT).startsWith("P")) {
-                return Duration.parse(v);
-            }
-            String lower = v.toLowerCase(Locale.ROOT);
-            String[][] units = {{"ms", "1"}, {"s", "1000"}, {"m", "60000"}, {"h", "3600000"}, {"d", "86400000"}};
-            for (String[] unit : units) {
-                if (lower.endsWith(unit[0])) {
-                    String number = lower.substring(0, lower.length() - unit[0].length()).trim();
-                    return Duration.ofMillis(Math.multiplyExact(Long.parseLong(number), Long.parseLong(unit[1])));
-                }
-            }
-            return null;
-        } catch (RuntimeException e) {
-            return null;
-        }
     }
 
     public RedisURI redisUri() {

@@ -29,7 +29,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -261,8 +260,8 @@ class MonitorCountsRightUnderARaceTest {
                 nodes.a.inTransaction(s -> s.persist(new Account(n, "owner" + n, BigDecimal.ZERO)));
                 commits[0].increment();
             }
-            Runnable delay = () -> randomDelay(3_000);
-            Runnable shortDelay = () -> randomDelay(1_000);
+            Runnable delay = () -> RandomisedRaceEndsWithZeroDriftTest.randomDelay(3_000);
+            Runnable shortDelay = () -> RandomisedRaceEndsWithZeroDriftTest.randomDelay(1_000);
             for (CacheSync sync : List.of(nodes.syncA, nodes.syncB)) {
                 sync.runtime().beforePush = delay;
                 PostCommitDelays.inject(sync.cache(), delay, shortDelay);
@@ -351,19 +350,6 @@ class MonitorCountsRightUnderARaceTest {
             } catch (PersistenceException e) {
                 // another worker changed or deleted the row first: rolled back, nothing committed
             }
-        }
-    }
-
-    private static void randomDelay(int maxMicros) {
-        int r = ThreadLocalRandom.current().nextInt(100);
-        if (r < 70) {
-            return;
-        }
-        long micros = ThreadLocalRandom.current().nextInt(r < 95 ? maxMicros / 10 : maxMicros);
-        try {
-            TimeUnit.MICROSECONDS.sleep(micros);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

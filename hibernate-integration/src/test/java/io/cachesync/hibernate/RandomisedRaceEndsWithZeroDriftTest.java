@@ -281,7 +281,7 @@ class RandomisedRaceEndsWithZeroDriftTest {
     }
 
     /** 70 %: none; 25 %: up to a tenth of {@code maxMicros}; 5 %: up to {@code maxMicros}. */
-    private static void randomDelay(int maxMicros) {
+    static void randomDelay(int maxMicros) {
         int r = ThreadLocalRandom.current().nextInt(100);
         if (r < 70) {
             return;

@@ -1,11 +1,11 @@
 package io.cachesync.core.monitor;
 
 import io.cachesync.core.InvalidSettingException;
+import io.cachesync.core.SettingValues;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -92,7 +92,7 @@ public final class MonitorSettings {
     private static List<Duration> delays(String value) {
         List<Duration> out = new ArrayList<>();
         for (String part : value.split(",")) {
-            Duration d = parseDuration(part.trim());
+            Duration d = SettingValues.parseDuration(part.trim());
             if (d == null || d.isNegative() || d.isZero()) {
                 throw new InvalidSettingException(DELAYS, value,
                         "expected positive durations separated by commas (example: 1s,10s)");
@@ -109,70 +109,22 @@ public final class MonitorSettings {
     }
 
     private static String text(Map<String, ?> properties, String key) {
-        Object value = properties.get(key);
-        return value == null ? null : value.toString();
+        return SettingValues.text(properties, key);
     }
 
     private static boolean bool(Map<String, ?> properties, String key, boolean fallback) {
         String value = text(properties, key);
-        if (value == null) {
-            return fallback;
-        }
-        String v = value.trim().toLowerCase(Locale.ROOT);
-        if (v.equals("true") || v.equals("false")) {
-            return v.equals("true");
-        }
-        throw new InvalidSettingException(key, value, "expected true or false");
+        return value == null ? fallback : SettingValues.bool(key, value);
     }
 
     private static long number(Map<String, ?> properties, String key, long fallback, long min, long max) {
-        String value = text(properties, key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            long n = Long.parseLong(value.trim().replace("_", ""));
-            if (n < min || n > max) {
-                throw new InvalidSettingException(key, value, "must be between " + min + " and " + max);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new InvalidSettingException(key, value, "not a whole number");
-        }
+        Long value = SettingValues.number(properties, key, min, max);
+        return value == null ? fallback : value;
     }
 
     private static Duration duration(Map<String, ?> properties, String key, Duration fallback, boolean zeroAllowed) {
-        String value = text(properties, key);
-        if (value == null) {
-            return fallback;
-        }
-        Duration d = parseDuration(value.trim());
-        if (d == null || d.isNegative() || (!zeroAllowed && d.isZero())) {
-            throw new InvalidSettingException(key, value, zeroAllowed ? "not a duration of zero or more"
-                    : "not a positive duration (examples: 200ms, 2s, 5m, PT2S)");
-        }
-        return d;
-    }
-
-    /** {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}, {@code 1d} or ISO-8601, as every cachesync duration. */
-    private static Duration parseDuration(String v) {
-        try {
-            if (v.toUpperCase(Locale.ROOT).startsWith("P")) {
-                return Duration.parse(v);
-            }
-            String lower = v.toLowerCase(Locale.ROOT);
-            String[] units = {"ms", "s", "m", "h", "d"};
-            long[] millis = {1, 1_000, 60_000, 3_600_000, 86_400_000};
-            for (int i = 0; i < units.length; i++) {
-                if (lower.endsWith(units[i])) {
-                    String number = lower.substring(0, lower.length() - units[i].length()).trim();
-                    return Duration.ofMillis(Math.multiplyExact(Long.parseLong(number), millis[i]));
-                }
-            }
-            return null;
-        } catch (RuntimeException e) {
-            return null;
-        }
+        Duration value = SettingValues.duration(properties, key, zeroAllowed);
+        return value == null ? fallback : value;
     }
 
     /** Share of committed keys checked, 0 (monitor off) to 1. Default 0.01. */
