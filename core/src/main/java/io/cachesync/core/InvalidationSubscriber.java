@@ -23,6 +23,7 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
     private final CacheSyncMetrics metrics;
     /** Told each time the local tier serves again, from empty (e.g. to warm it); null when nobody listens. */
     private volatile Runnable onServing;
+    private final WarnThrottle malformedWarnings = new WarnThrottle(10, java.util.concurrent.TimeUnit.SECONDS);
 
     InvalidationSubscriber(LocalTier local, String channel, Map<String, SnapshotSchema> schemas,
                            CacheSyncMetrics metrics) {
@@ -71,7 +72,7 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
         int first = message.indexOf(' ');
         int second = first < 0 ? -1 : message.indexOf(' ', first + 1);
         if (second < 0) {
-            log.warn("cachesync ignored a malformed invalidation on {}", channel);
+            malformed(message, null);
             return;
         }
         SnapshotSchema schema = schemas.apply(message.substring(first + 1, second));
@@ -85,7 +86,18 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
             metrics.invalidationsReceived.increment();
             local.invalidate(schema.entityName(), id, version, insert);
         } catch (RuntimeException e) {
-            log.warn("cachesync ignored a malformed invalidation on {}: {}", channel, e.toString());
+            malformed(message, e);
+        }
+    }
+
+    /** Someone else publishes on our channel, or a node runs an incompatible version: say so, without a flood. */
+    private void malformed(String message, RuntimeException cause) {
+        long held = malformedWarnings.letThrough();
+        if (held >= 0) {
+            log.warn("cachesync ignored a malformed invalidation on {}: \"{}\"{}{}", channel,
+                    message.length() > 100 ? message.substring(0, 100) + "…" : message,
+                    cause == null ? "" : " (" + cause + ")",
+                    held == 0 ? "" : "; " + held + " more ignored since the last warning");
         }
     }
 }

@@ -17,17 +17,32 @@ import java.util.concurrent.atomic.AtomicLong;
  * client-side caching, made exact by versions.
  *
  * <p>When the invalidation channel drops, the tier is cleared and bypassed until the channel is back; an epoch
- * counter, bumped on every clear, refuses fills that started before it.
+ * counter, bumped on every clear, refuses fills that started before it. A clear drops values but keeps each row's
+ * version as a floor, and while bypassed the tier still raises floors to what this node commits and serves: a
+ * Redis that lost writes (a failover to a replica that lagged, a restore from a backup) cannot make this node go
+ * back in version, because the read path treats a Redis copy below a floor as a miss. (Floors are bounded like
+ * values: {@code maximum-size} and {@code expire-after-write}.)
  */
 final class LocalTier {
 
-    /** A known version of one row: a snapshot (possibly a tombstone), or only a floor when snapshot is null. */
-    record Entry(long version, Snapshot snapshot) {
+    /**
+     * A known version of one row: a snapshot (possibly a tombstone), or only a floor when snapshot is null. A floor
+     * kept across a clear, or raised while the tier was bypassed, is <em>retained</em>: {@code retainedAt} is the
+     * epoch it was set in (else -1). A database read that started in that epoch or later is newer than the floor
+     * in time, so if it finds a lower version the row was deleted and created again (versions restart with it),
+     * and it replaces the floor.
+     */
+    record Entry(long version, Snapshot snapshot, long retainedAt) {
+        Entry(long version, Snapshot snapshot) {
+            this(version, snapshot, -1);
+        }
     }
 
     private final ConcurrentHashMap<String, Cache<Object, Entry>> byEntity = new ConcurrentHashMap<>();
     private final CacheSyncSettings settings;
     private final AtomicLong epoch = new AtomicLong();
+    /** Orders the epoch moves that stamp retained floors (rare: clears, and commits or reads while bypassed). */
+    private final Object floorLock = new Object();
     private volatile boolean bypassed;
 
     LocalTier(CacheSyncSettings settings) {
@@ -64,10 +79,26 @@ final class LocalTier {
      * knows a newer version. Returns whether it was stored.
      */
     boolean fill(Snapshot snapshot, long startEpoch) {
-        if (bypassed || epoch.get() != startEpoch) {
+        return fill(snapshot, startEpoch, false);
+    }
+
+    /**
+     * As {@link #fill(Snapshot, long)}, for a snapshot just loaded from the database: it also replaces a retained
+     * floor set before {@code startEpoch}, whatever its version (see {@link Entry}).
+     */
+    boolean fillLoaded(Snapshot snapshot, long startEpoch) {
+        return fill(snapshot, startEpoch, true);
+    }
+
+    private boolean fill(Snapshot snapshot, long startEpoch, boolean loaded) {
+        if (bypassed) {
+            raiseFloor(snapshot);
             return false;
         }
-        boolean stored = store(snapshot);
+        if (epoch.get() != startEpoch) {
+            return false;
+        }
+        boolean stored = store(snapshot, false, null, loaded ? startEpoch : -1);
         if (stored && epoch.get() != startEpoch) {
             // cleared while we stored: the clear may have come after our compute, so undo
             cache(snapshot.entityName()).asMap().remove(snapshot.id());
@@ -86,21 +117,40 @@ final class LocalTier {
      * @param insertedAt for an insert, when its INSERT statement ran; null otherwise
      */
     void commit(Snapshot snapshot, boolean insert, Instant insertedAt) {
-        if (!bypassed) {
-            store(snapshot, insert, insertedAt);
+        if (bypassed) {
+            raiseFloor(snapshot);
+        } else {
+            store(snapshot, insert, insertedAt, -1);
         }
     }
 
-    private boolean store(Snapshot snapshot) {
-        return store(snapshot, false, null);
+    /**
+     * While bypassed: this node committed or served {@code snapshot}, so it must never serve an older version of
+     * the row once it serves again. The epoch moves on, so that the floor's {@link Entry#retainedAt} is later than
+     * the start of every read that could have seen an older version.
+     */
+    private void raiseFloor(Snapshot snapshot) {
+        if (!settings.localEnabled()) {
+            return; // no tier to serve from, ever: nothing to protect
+        }
+        synchronized (floorLock) {
+            long at = epoch.incrementAndGet();
+            cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) ->
+                    old != null && old.version >= snapshot.version() ? old : new Entry(snapshot.version(), null, at));
+        }
     }
 
-    private boolean store(Snapshot snapshot, boolean insert, Instant insertedAt) {
+    /**
+     * @param loadedSince for a snapshot loaded from the database, the epoch its read started in (it replaces a
+     *                    floor retained in that epoch or before); else -1
+     */
+    private boolean store(Snapshot snapshot, boolean insert, Instant insertedAt, long loadedSince) {
         boolean[] stored = {false};
         cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) -> {
             if (old == null || old.version < snapshot.version()
                     || (old.version == snapshot.version() && old.snapshot == null)
-                    || (insert && (old.snapshot == null || deletedBefore(old.snapshot, insertedAt)))) {
+                    || (insert && (old.snapshot == null || deletedBefore(old.snapshot, insertedAt)))
+                    || (old.snapshot == null && old.retainedAt >= 0 && loadedSince >= old.retainedAt)) {
                 stored[0] = true;
                 return new Entry(snapshot.version(), snapshot);
             }
@@ -123,12 +173,13 @@ final class LocalTier {
 
     /**
      * Another node wrote {@code version}: forget anything older and refuse older fills from now on. An insert
-     * also drops a tombstone, whatever its version: the row exists again.
+     * also replaces a tombstone or a floor, whatever its version: Redis took the insert, so the row was created
+     * again and its versions restarted (Redis announces a key's writes in the order it took them).
      */
     void invalidate(String entityName, Object id, long version, boolean insert) {
         cache(entityName).asMap().compute(id, (key, old) -> {
-            if (insert && old != null && old.snapshot != null && old.snapshot.tombstone()) {
-                return null;
+            if (insert && old != null && (old.snapshot == null || old.snapshot.tombstone())) {
+                return new Entry(version, null);
             }
             return old != null && old.version >= version ? old : new Entry(version, null);
         });
@@ -149,24 +200,35 @@ final class LocalTier {
         });
     }
 
-    /** Clears every entry and serves nothing until {@link #resume()}. */
+    /** Drops every value, keeping floors, and serves nothing until {@link #resume()}. */
     void clearAndBypass() {
         bypassed = true;
-        epoch.incrementAndGet();
-        byEntity.values().forEach(Cache::invalidateAll);
+        keepOnlyFloors();
     }
 
-    /** Drops every entry; fills that started before are refused. */
+    /** Drops every value, keeping floors; fills that started before are refused. */
     void clear() {
-        epoch.incrementAndGet();
-        byEntity.values().forEach(Cache::invalidateAll);
+        keepOnlyFloors();
     }
 
-    /** Serves again, from empty. */
+    /** Serves again, from no values (invalidations may have been missed), keeping floors. */
     void resume() {
-        epoch.incrementAndGet();
-        byEntity.values().forEach(Cache::invalidateAll);
+        keepOnlyFloors();
         bypassed = !settings.localEnabled();
+    }
+
+    private void keepOnlyFloors() {
+        // First refuse every fill in flight; then convert; then open the epoch that the floors name, so that only
+        // a read started after the last conversion counts as newer than them (an invalidation may set a floor
+        // while we convert).
+        synchronized (floorLock) {
+            long at = epoch.incrementAndGet() + 1;
+            for (Cache<Object, Entry> cache : byEntity.values()) {
+                cache.asMap().replaceAll((id, entry) -> entry.snapshot == null && entry.retainedAt >= 0 ? entry
+                        : new Entry(entry.version, null, at));
+            }
+            epoch.incrementAndGet();
+        }
     }
 
     boolean bypassed() {

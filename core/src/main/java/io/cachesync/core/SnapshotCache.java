@@ -75,6 +75,7 @@ public final class SnapshotCache implements AutoCloseable {
     private final HotKeys hotKeys;
     final LocalTierWarmer warmer; // package-private: tests set its hook
     private final Set<String> corruptKeysLogged = ConcurrentHashMap.newKeySet();
+    private final WarnThrottle lostVersionWarnings = new WarnThrottle(10, TimeUnit.SECONDS);
     private final AtomicBoolean repairScheduled = new AtomicBoolean();
     private volatile long repairDelayMillis = 50;
     private volatile ScheduledFuture<?> repairTask;
@@ -383,28 +384,30 @@ public final class SnapshotCache implements AutoCloseable {
                 log.debug("cachesync read of {} fell back to the database: {}", key, e.getMessage());
             }
         }
-        long skipped = -1; // the newest version known when Redis' copy was skipped as older than a pending write
+        long skipped = -1; // the newest version known when Redis' copy was skipped as older
         if (bytes != null) {
             DecodeResult decoded = codec.decode(schema, id, bytes);
-            long pending = decoded instanceof DecodeResult.Decoded ? pendingVersion(key) : -1;
-            if (decoded instanceof DecodeResult.Decoded d && pending > d.snapshot().version()) {
-                skipped = pending;
-                // This node committed a newer version whose push has not landed yet (in flight, queued in async
-                // mode, or waiting for repair): Redis is behind, so serving it would break read-your-writes. The
-                // database has the newest state, and the fill below brings Redis up to it.
-                log.debug("cachesync read of {} skipped Redis' v{}: a newer committed version is queued for repair",
-                        key, d.snapshot().version());
-            } else if (decoded instanceof DecodeResult.Decoded d) {
-                metrics.redisHits.increment();
-                java.util.function.BiConsumer<SnapshotSchema, Object> seen = driftSeen;
-                if (seen != null && d.snapshot().version() < local.knownVersion(entity, id)) {
-                    // Redis went below a version it announced or reported to this node: it lost writes
-                    seen.accept(schema, id);
+            if (decoded instanceof DecodeResult.Decoded d) {
+                long inRedis = d.snapshot().version();
+                long pending = pendingVersion(key);
+                long known = local.knownVersion(entity, id);
+                if (pending <= inRedis && known <= inRedis) {
+                    metrics.redisHits.increment();
+                    local.fill(d.snapshot(), epoch);
+                    return d.snapshot().tombstone() ? null : d.snapshot();
                 }
-                local.fill(d.snapshot(), epoch);
-                return d.snapshot().tombstone() ? null : d.snapshot();
-            }
-            if (decoded instanceof DecodeResult.Undecodable bad && !bad.schemaMismatch()) {
+                // Redis is behind this node: a newer commit of ours has not landed yet (in flight, queued in async
+                // mode, or waiting for repair), or Redis lost a version this node committed, served or was told of
+                // (a failover to a lagging replica, a restore). Serving it would go back in version; the database
+                // has the newest state, and the fill below brings Redis up to it.
+                skipped = Math.max(pending, known);
+                if (pending > inRedis) {
+                    log.debug("cachesync read of {} skipped Redis' v{}: v{} of this node is on its way", key, inRedis,
+                            pending);
+                } else {
+                    lostVersionSeen(schema, id, key, inRedis, known);
+                }
+            } else if (decoded instanceof DecodeResult.Undecodable bad && !bad.schemaMismatch()) {
                 metrics.corrupt.increment();
                 logCorruptOnce(key, bad.reason());
                 java.util.function.BiConsumer<SnapshotSchema, Object> seen = driftSeen;
@@ -418,9 +421,9 @@ public final class SnapshotCache implements AutoCloseable {
         Optional<Snapshot> loaded = loader.load(id);
         if (loaded.isEmpty()) {
             if (skipped >= 0) {
-                // The row is gone, but Redis still holds an older live copy (the delete's push, or this node's own
-                // newer write, has not landed): remember the deletion here, or the next read would serve that copy
-                // after this one served nothing. An insert of the id, or a newer version, replaces it.
+                // The row is gone, but Redis still holds an older copy (the delete's push, or this node's own newer
+                // write, has not landed, or Redis lost them): remember the deletion here, or the next read would
+                // serve that copy after this one served nothing. An insert of the id, or a newer version, replaces it.
                 local.fill(Snapshot.tombstone(schema, id, skipped, null), epoch);
             }
             return null;
@@ -428,6 +431,23 @@ public final class SnapshotCache implements AutoCloseable {
         Snapshot fresh = loaded.get();
         fillFromDatabase(schema, id, fresh, bytes, redisUp, epoch);
         return fresh;
+    }
+
+    /** Redis holds a version below one this node knew, with no push of ours on its way: Redis lost writes. */
+    private void lostVersionSeen(SnapshotSchema schema, Object id, String key, long inRedis, long known) {
+        long held = lostVersionWarnings.letThrough();
+        if (held >= 0) {
+            log.warn("cachesync read of {} found v{} in Redis, below v{} that this node committed, served or was told "
+                    + "of: Redis lost writes (a failover to a lagging replica, a restored backup?). The read serves the "
+                    + "database's row and rewrites the key{}", key, inRedis, known,
+                    held == 0 ? "" : "; " + held + " more such reads since the last warning");
+        } else {
+            log.debug("cachesync read of {} found v{} in Redis, below v{} known here", key, inRedis, known);
+        }
+        java.util.function.BiConsumer<SnapshotSchema, Object> seen = driftSeen;
+        if (seen != null) {
+            seen.accept(schema, id);
+        }
     }
 
     /**
@@ -464,7 +484,7 @@ public final class SnapshotCache implements AutoCloseable {
                         describe(outcome.failure()));
             }
         }
-        return local.fill(fresh, epoch);
+        return local.fillLoaded(fresh, epoch);
     }
 
     /** One sampled read, into the hot-key table: allocation-free for a key it already tracks. */

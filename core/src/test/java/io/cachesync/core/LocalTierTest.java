@@ -90,4 +90,56 @@ class LocalTierTest {
         tier.commit(TestSchemas.account(3, 0, "inserted, then deleted"), true, insertedAt);
         assertTrue(tier.get("Account", 3L).tombstone(), "the row came back after its delete");
     }
+
+    @Test
+    void aClearKeepsEveryVersionAsAFloorSoAnOlderRedisCopyIsNeverTaken() {
+        tier.fill(TestSchemas.account(1, 5, "v5"), tier.epoch());
+        tier.invalidate("Account", 2L, 7, false);
+        tier.clearAndBypass();
+        tier.resume();
+        assertNull(tier.get("Account", 1L));
+        assertEquals(5, tier.knownVersion("Account", 1L));
+        assertEquals(7, tier.knownVersion("Account", 2L));
+        assertFalse(tier.fill(TestSchemas.account(1, 3, "a lagging replica's copy"), tier.epoch()));
+        assertTrue(tier.fill(TestSchemas.account(1, 5, "v5 again"), tier.epoch()));
+        tier.clear();
+        assertEquals(5, tier.knownVersion("Account", 1L));
+    }
+
+    @Test
+    void whatTheNodeCommitsOrServesWhileBypassedRaisesItsFloor() {
+        tier.fill(TestSchemas.account(1, 5, "v5"), tier.epoch());
+        tier.clearAndBypass();
+        tier.commit(TestSchemas.account(1, 6, "committed here"), false, null);
+        assertFalse(tier.fill(TestSchemas.account(2, 9, "served from the database"), tier.epoch()));
+        tier.resume();
+        assertEquals(6, tier.knownVersion("Account", 1L));
+        assertEquals(9, tier.knownVersion("Account", 2L));
+        assertFalse(tier.fill(TestSchemas.account(2, 8, "older"), tier.epoch()));
+    }
+
+    @Test
+    void onlyADatabaseReadStartedAfterARetainedFloorReplacesItWithALowerVersion() {
+        tier.fill(TestSchemas.account(1, 5, "v5"), tier.epoch());
+        long before = tier.epoch();
+        tier.clearAndBypass();
+        tier.resume();
+        assertFalse(tier.fillLoaded(TestSchemas.account(1, 0, "read before the clear"), before));
+        assertFalse(tier.fill(TestSchemas.account(1, 0, "a Redis copy"), tier.epoch()));
+        assertTrue(tier.fillLoaded(TestSchemas.account(1, 0, "created again"), tier.epoch()),
+                "a row deleted and created again restarts its versions");
+        assertEquals("created again", tier.get("Account", 1L).state().get("owner"));
+
+        long reading = tier.epoch();
+        tier.invalidate("Account", 2L, 4, false); // a floor of a live invalidation, not a retained one
+        assertFalse(tier.fillLoaded(TestSchemas.account(2, 3, "a slow read"), reading));
+    }
+
+    @Test
+    void anInsertInvalidationReplacesAFloorOfTheRowsFormerLife() {
+        tier.invalidate("Account", 1L, 6, false);
+        tier.invalidate("Account", 1L, 0, true);
+        assertEquals(0, tier.knownVersion("Account", 1L));
+        assertTrue(tier.fill(TestSchemas.account(1, 0, "reborn"), tier.epoch()));
+    }
 }
