@@ -167,20 +167,27 @@ public final class RedisSnapshotStore {
 
     /**
      * The server's {@code run_id} ({@code INFO server}): a new one means Redis restarted, or another server
-     * answers, and the dataset may have been lost. Null if the answer holds none.
+     * answers, and the dataset may have been lost. On a cluster, the run_ids of every master, sorted and joined: a
+     * master that restarted or failed over to its replica (which may have lagged) changes it too. Null if an
+     * answer holds none.
      */
     public String serverRunId() throws RedisUnavailableException {
-        RedisClusterAsyncCommands<String, byte[]> redis = requireConnection();
+        requireConnection();
+        List<RedisClusterAsyncCommands<String, byte[]>> servers = connector.scanTargets();
+        List<CompletableFuture<String>> answers = new ArrayList<>(servers.size());
+        for (RedisClusterAsyncCommands<String, byte[]> server : servers) {
+            answers.add(server.info("server").toCompletableFuture());
+        }
+        List<String> runIds = new ArrayList<>(servers.size());
         try {
-            // on a cluster: the node the default connection talks to
-            String info = redis.info("server").get(waitMillis(), TimeUnit.MILLISECONDS);
-            breaker.record(null);
-            for (String line : info.split("\r?\n")) {
-                if (line.startsWith("run_id:")) {
-                    return line.substring("run_id:".length()).trim();
+            for (CompletableFuture<String> answer : answers) {
+                String runId = runId(answer.get(waitMillis(), TimeUnit.MILLISECONDS));
+                if (runId == null) {
+                    return null;
                 }
+                runIds.add(runId);
             }
-            return null;
+            breaker.record(null);
         } catch (ExecutionException e) {
             breaker.record(e);
             throw new RedisUnavailableException("INFO server", unwrap(e));
@@ -191,6 +198,17 @@ public final class RedisSnapshotStore {
             Thread.currentThread().interrupt();
             throw new RedisUnavailableException("INFO server", e);
         }
+        java.util.Collections.sort(runIds);
+        return String.join(",", runIds);
+    }
+
+    private static String runId(String info) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("run_id:")) {
+                return line.substring("run_id:".length()).trim();
+            }
+        }
+        return null;
     }
 
     /** The bytes under each key, in order, in one MGET; null where a key holds no string. */

@@ -563,8 +563,9 @@ public final class SnapshotCache implements AutoCloseable {
     }
 
     /**
-     * Drops every entry of this node's local tier (e.g. after Redis was restored from a backup); reads then go
-     * to Redis until they fill it again.
+     * Drops every value of this node's local tier (e.g. after Redis was restored from a backup); reads then go to
+     * Redis until they fill it again. Each row's version stays as a floor, so a Redis copy older than a version this
+     * node knew is read from the database instead, and rewritten.
      */
     public void clearLocalTier() {
         local.clear();

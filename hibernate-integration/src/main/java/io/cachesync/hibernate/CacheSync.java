@@ -142,7 +142,11 @@ public final class CacheSync {
         return runtime.cache().statistics();
     }
 
-    /** Drops every entry of this node's local tier (e.g. after Redis was restored from a backup). */
+    /**
+     * Drops every value of this node's local tier (e.g. after Redis was restored from a backup), keeping each row's
+     * version as a floor: a Redis copy older than a version this node knew is then read from the database instead,
+     * and rewritten.
+     */
     public void clearLocalTier() {
         runtime.cache().clearLocalTier();
     }

@@ -43,6 +43,9 @@ class ClusterMasterKilledUnderWriteLoadTest extends ClusterTestBase {
                     s.put("cachesync.repair.max-backoff", "200ms");
                     // a SCAN or MGET on a machine shared with other builds can take longer than the 200 ms default
                     s.put("cachesync.redis.timeout", "1s");
+                    // this test reads the manual Reconciler's report of the loss; the automatic run that a master's
+                    // new run_id starts is ClusterFailoverIsReconciledByItselfTest's
+                    s.put(io.cachesync.core.monitor.MonitorSettings.AUTO_RECONCILE, "false");
                 })) {
             CacheSync sync = CacheSync.of(sf);
             sf.inTransaction(s -> {
