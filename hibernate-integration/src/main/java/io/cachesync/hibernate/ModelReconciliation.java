@@ -40,6 +40,8 @@ import java.util.concurrent.TimeoutException;
 final class ModelReconciliation {
 
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+    /** 250, 500 and 1,000 ms: together longer than the circuit breaker's default probe interval (500 ms). */
+    private static final int READ_RETRIES = 3;
 
     private final SyncedEntity entity;
     private final SessionFactoryImplementor factory;
@@ -119,7 +121,7 @@ final class ModelReconciliation {
         for (Snapshot row : rows) {
             keys.add(store.key(schema, row.id()));
         }
-        List<byte[]> values = store.readAll(keys);
+        List<byte[]> values = readAll(keys);
         List<Drift> judged = new ArrayList<>(rows.size());
         Map<Object, Integer> drifted = new LinkedHashMap<>();
         for (int i = 0; i < rows.size(); i++) {
@@ -163,13 +165,39 @@ final class ModelReconciliation {
         return !stopped[0];
     }
 
+    /**
+     * One batch's MGET, tried again after a failure: a single timeout on a busy Redis (or the circuit breaker it
+     * opens, until its next probe) should cost a pause, not the whole run. A read changes nothing, so trying it
+     * again is safe. After the last attempt the failure ends the run, as a Redis that stays away must.
+     */
+    private List<byte[]> readAll(List<String> keys) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return store.readAll(keys);
+            } catch (io.cachesync.core.RedisUnavailableException e) {
+                if (attempt > READ_RETRIES) {
+                    throw e;
+                }
+                long waitMillis = 250L << (attempt - 1);
+                log.info("cachesync reconcile {}: reading a batch of {} keys failed ({}); trying again in {} ms "
+                        + "(retry {} of {})", entity.entityName(), keys.size(), e.getMessage(), waitMillis, attempt,
+                        READ_RETRIES);
+                sleep(waitMillis);
+            }
+        }
+    }
+
     /** The configured pause between two batches; an interrupt (the SessionFactory closing) ends the run. */
     private void pause() {
         if (options.pause().isZero()) {
             return;
         }
+        sleep(options.pause().toMillis());
+    }
+
+    private void sleep(long millis) {
         try {
-            Thread.sleep(options.pause().toMillis());
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.util.concurrent.CancellationException("reconcile of " + entity.entityName()
@@ -206,7 +234,7 @@ final class ModelReconciliation {
             return;
         }
         List<Object> ids = new ArrayList<>(keyById.keySet());
-        List<byte[]> values = store.readAll(new ArrayList<>(keyById.values()));
+        List<byte[]> values = readAll(new ArrayList<>(keyById.values()));
         // Looked up again after the bytes were read: a row inserted since the first lookup has pushed (or will
         // push) a snapshot that changes the bytes, so its key is never taken for an orphan and overwritten.
         Set<Object> insertedSince = queries.existing(session, ids);
