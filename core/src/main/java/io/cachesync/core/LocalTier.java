@@ -31,11 +31,24 @@ final class LocalTier {
      * epoch it was set in (else -1). A database read that started in that epoch or later is newer than the floor
      * in time, so if it finds a lower version the row was deleted and created again (versions restart with it),
      * and it replaces the floor.
+     *
+     * <p>{@code rowSince} (microseconds, -1 if unknown) is a lower bound of the lastUpdated of the row the floor
+     * came from. An insert committed on this node replaces a floor only if that row predates the insert (an
+     * earlier row with the same id, deleted since): a floor of the inserted row's own later version stays.
      */
-    record Entry(long version, Snapshot snapshot, long retainedAt) {
+    record Entry(long version, Snapshot snapshot, long retainedAt, long rowSince) {
         Entry(long version, Snapshot snapshot) {
-            this(version, snapshot, -1);
+            this(version, snapshot, -1, snapshot == null ? -1 : since(snapshot));
         }
+
+        static Entry floor(long version, long retainedAt, long rowSince) {
+            return new Entry(version, null, retainedAt, rowSince);
+        }
+    }
+
+    /** The snapshot's lastUpdated in microseconds (as the write script compares them), or -1. */
+    static long since(Snapshot snapshot) {
+        return snapshot.lastUpdated() == null ? -1 : SnapshotCodec.micros(snapshot.lastUpdated());
     }
 
     private final ConcurrentHashMap<String, Cache<Object, Entry>> byEntity = new ConcurrentHashMap<>();
@@ -136,7 +149,8 @@ final class LocalTier {
         synchronized (floorLock) {
             long at = epoch.incrementAndGet();
             cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) ->
-                    old != null && old.version >= snapshot.version() ? old : new Entry(snapshot.version(), null, at));
+                    old != null && old.version >= snapshot.version() ? old
+                            : Entry.floor(snapshot.version(), at, since(snapshot)));
         }
     }
 
@@ -149,7 +163,8 @@ final class LocalTier {
         cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) -> {
             if (old == null || old.version < snapshot.version()
                     || (old.version == snapshot.version() && old.snapshot == null)
-                    || (insert && (old.snapshot == null || deletedBefore(old.snapshot, insertedAt)))
+                    || (insert && (old.snapshot == null ? rowBefore(old.rowSince, insertedAt)
+                            : deletedBefore(old.snapshot, insertedAt)))
                     || (old.snapshot == null && old.retainedAt >= 0 && loadedSince >= old.retainedAt)) {
                 stored[0] = true;
                 return new Entry(snapshot.version(), snapshot);
@@ -157,6 +172,11 @@ final class LocalTier {
             return old;
         });
         return stored[0];
+    }
+
+    /** True if a floor's row was last written before {@code insertedAt} (unknown times: true). */
+    private static boolean rowBefore(long rowSince, Instant insertedAt) {
+        return rowSince < 0 || insertedAt == null || rowSince < SnapshotCodec.micros(insertedAt);
     }
 
     /** True if {@code old} is a tombstone of a delete that ran before {@code insertedAt} (unknown times: true). */
@@ -181,22 +201,28 @@ final class LocalTier {
             if (insert && old != null && (old.snapshot == null || old.snapshot.tombstone())) {
                 return new Entry(version, null);
             }
-            return old != null && old.version >= version ? old : new Entry(version, null);
+            if (old != null && old.version >= version) {
+                return old;
+            }
+            // a newer version of the same row, or of a later one: the old lower bound of the row's time still holds
+            return Entry.floor(version, -1, old == null ? -1 : old.rowSince);
         });
     }
 
     /**
      * Redis holds {@code version} of a row (a write or fill of ours was refused): drops what this node holds for
-     * it unless that is a snapshot strictly newer, keeping (at least) {@code version} as a floor. A newer snapshot
+     * it unless that is a snapshot strictly newer, keeping (at least) {@code version} as a floor. {@code ours} is
+     * the refused snapshot: the row Redis holds is at least as recent. A newer snapshot
      * stays because it is this node's own commit (or was read after it) whose push has not landed yet: dropping
      * it would send the next read to Redis' older version.
      */
-    void demote(String entityName, Object id, long version) {
+    void demote(String entityName, Object id, long version, Snapshot ours) {
         cache(entityName).asMap().compute(id, (key, old) -> {
             if (old != null && old.snapshot != null && old.version > version) {
                 return old;
             }
-            return new Entry(old == null ? version : Math.max(old.version, version), null);
+            long rowSince = Math.max(since(ours), old == null ? -1 : old.rowSince);
+            return Entry.floor(old == null ? version : Math.max(old.version, version), -1, rowSince);
         });
     }
 
@@ -225,7 +251,7 @@ final class LocalTier {
             long at = epoch.incrementAndGet() + 1;
             for (Cache<Object, Entry> cache : byEntity.values()) {
                 cache.asMap().replaceAll((id, entry) -> entry.snapshot == null && entry.retainedAt >= 0 ? entry
-                        : new Entry(entry.version, null, at));
+                        : Entry.floor(entry.version, at, entry.rowSince));
             }
             epoch.incrementAndGet();
         }

@@ -295,7 +295,7 @@ public final class SnapshotCache implements AutoCloseable {
             metrics.pushesRefused.increment();
             if (outcome.storedVersion() > s.version() || write.mode() == WriteMode.INSERT) {
                 // Redis holds a newer version than ours: our local copy is not the newest either.
-                local.demote(s.entityName(), s.id(), outcome.storedVersion());
+                local.demote(s.entityName(), s.id(), outcome.storedVersion(), s);
             }
             log.debug("cachesync push of {}#{} v{} refused: Redis holds v{}", s.entityName(), s.id(), s.version(),
                     outcome.storedVersion());
@@ -472,7 +472,7 @@ public final class SnapshotCache implements AutoCloseable {
                 metrics.fillsRefused.increment();
                 if (outcome.storedVersion() >= fresh.version()) {
                     // Someone wrote this version or a newer one since we looked: do not keep ours locally.
-                    local.demote(schema.entityName(), id, outcome.storedVersion());
+                    local.demote(schema.entityName(), id, outcome.storedVersion(), fresh);
                     return false;
                 }
                 // Redis changed since we read it, but to a version older than the database's (a push still on its

@@ -142,4 +142,22 @@ class LocalTierTest {
         assertEquals(0, tier.knownVersion("Account", 1L));
         assertTrue(tier.fill(TestSchemas.account(1, 0, "reborn"), tier.epoch()));
     }
+
+    @Test
+    void anInsertReplacesAFloorOfAnEarlierRowButNotOneOfItsOwnLaterVersion() {
+        Instant insertedAt = Instant.now();
+        // a read's fill of v1 (written after the insert ran) was refused: only a floor is left
+        Snapshot later = Snapshot.of(TestSchemas.ACCOUNT, 1L, 1, insertedAt.plusMillis(5),
+                TestSchemas.account(1, 1, "v1").state());
+        tier.demote("Account", 1L, 1, later);
+        tier.commit(TestSchemas.account(1, 0, "the insert, late"), true, insertedAt);
+        assertNull(tier.get("Account", 1L), "the node served v1: its own late insert must not undercut it");
+        assertEquals(1, tier.knownVersion("Account", 1L));
+
+        Snapshot earlierRow = Snapshot.of(TestSchemas.ACCOUNT, 2L, 6, insertedAt.minusMillis(5),
+                TestSchemas.account(2, 6, "deleted since").state());
+        tier.demote("Account", 2L, 6, earlierRow);
+        tier.commit(TestSchemas.account(2, 0, "created again"), true, insertedAt);
+        assertEquals("created again", tier.get("Account", 2L).state().get("owner"));
+    }
 }
