@@ -23,6 +23,11 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
     private final CacheSyncMetrics metrics;
     /** Told each time the local tier serves again, from empty (e.g. to warm it); null when nobody listens. */
     private volatile Runnable onServing;
+    /**
+     * Test hook: when set, each invalidation is handed to it instead of being applied, so that a test can make
+     * one arrive late (as over a busy cluster bus) without blocking Lettuce's thread. Null in production.
+     */
+    volatile java.util.function.Consumer<Runnable> held;
 
     InvalidationSubscriber(LocalTier local, String channel, Map<String, SnapshotSchema> schemas,
                            CacheSyncMetrics metrics) {
@@ -83,6 +88,11 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
             long version = Long.parseLong(message.substring(insert ? 1 : 0, first));
             Object id = SnapshotCodec.parseId(schema.idType(), message.substring(second + 1));
             metrics.invalidationsReceived.increment();
+            java.util.function.Consumer<Runnable> hold = held;
+            if (hold != null) {
+                hold.accept(() -> local.invalidate(schema.entityName(), id, version, insert));
+                return;
+            }
             local.invalidate(schema.entityName(), id, version, insert);
         } catch (RuntimeException e) {
             log.warn("cachesync ignored a malformed invalidation on {}: {}", channel, e.toString());
