@@ -171,6 +171,10 @@ class RandomisedRaceEndsWithZeroDriftTest {
             // pushes retried, every push's outcome handled
             waitUntil(() -> nodes.syncA.cache().store().available() && nodes.syncB.cache().store().available(),
                     Duration.ofSeconds(30));
+            // on a Redis Cluster available() speaks for the cluster as a whole while each master's connection comes
+            // back on its own: connections are back once a scan gets through to every master
+            waitUntil(() -> answersOnEveryMaster(nodes.syncA) && answersOnEveryMaster(nodes.syncB),
+                    Duration.ofSeconds(30));
             waitUntil(() -> nodes.syncA.asyncPushBacklog() + nodes.syncA.pendingRepairs()
                     + nodes.syncB.pendingRepairs() == 0, Duration.ofSeconds(30));
             try {
@@ -265,6 +269,15 @@ class RandomisedRaceEndsWithZeroDriftTest {
             }
         } catch (PersistenceException e) {
             counts.conflicts.increment(); // another worker changed or deleted the row first: rolled back
+        }
+    }
+
+    private static boolean answersOnEveryMaster(CacheSync sync) {
+        try {
+            sync.cache().store().scan("Account", 1000, key -> { });
+            return true;
+        } catch (io.cachesync.core.RedisUnavailableException e) {
+            return false;
         }
     }
 
