@@ -1,7 +1,6 @@
 package io.cachesync.testsupport;
 
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -18,7 +17,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * (or {@code REDIS_URL}, if that names a {@code redis-cluster://}). Without redis-server and redis-cli on the
  * PATH those tests are skipped, saying why: a suite that did not run on a cluster must not look as if it had.
  */
-public final class RedisExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+public final class RedisExtension implements BeforeEachCallback, ParameterResolver {
 
     /** The system property that selects the kind of Redis; {@value #CLUSTER} for a Redis Cluster. */
     public static final String KIND_PROPERTY = "cachesync.test.redis";
@@ -79,17 +78,22 @@ public final class RedisExtension implements BeforeAllCallback, BeforeEachCallba
         }
     }
 
-    /** Skips the whole class at once when a cluster was asked for and cannot be started here. */
-    private static void assumeClusterToolsIfAsked() {
-        if (clusterMode() && givenClusterUrl() == null) {
-            Assumptions.assumeTrue(RedisProcess.toolsAvailable(), "cachesync.test.redis=cluster: redis-server and "
-                    + "redis-cli are needed on the PATH to start a local Redis Cluster; not run on a cluster");
-        }
-    }
+    private static boolean toolsMissingSaid;
 
-    @Override
-    public void beforeAll(ExtensionContext context) {
-        assumeClusterToolsIfAsked();
+    /**
+     * Skips the test (each one, so that surefire counts and names every skip) when a cluster was asked for and
+     * cannot be started here.
+     */
+    private static synchronized void assumeClusterToolsIfAsked() {
+        if (clusterMode() && givenClusterUrl() == null && !RedisProcess.toolsAvailable()) {
+            String why = "cachesync.test.redis=cluster: redis-server and redis-cli are needed on the PATH to start a "
+                    + "local Redis Cluster; skipped, not run on a cluster";
+            if (!toolsMissingSaid) {
+                toolsMissingSaid = true;
+                System.out.println("[tests] " + why);
+            }
+            Assumptions.abort(why);
+        }
     }
 
     @Override
