@@ -24,6 +24,11 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
     /** Told each time the local tier serves again, from empty (e.g. to warm it); null when nobody listens. */
     private volatile Runnable onServing;
     private final WarnThrottle malformedWarnings = new WarnThrottle(10, java.util.concurrent.TimeUnit.SECONDS);
+    /**
+     * Test hook: when set, each invalidation is handed to it instead of being applied, so that a test can make
+     * one arrive late (as over a busy cluster bus) without blocking Lettuce's thread. Null in production.
+     */
+    volatile java.util.function.Consumer<Runnable> held;
 
     InvalidationSubscriber(LocalTier local, String channel, Map<String, SnapshotSchema> schemas,
                            CacheSyncMetrics metrics) {
@@ -84,6 +89,11 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
             long version = Long.parseLong(message.substring(insert ? 1 : 0, first));
             Object id = SnapshotCodec.parseId(schema.idType(), message.substring(second + 1));
             metrics.invalidationsReceived.increment();
+            java.util.function.Consumer<Runnable> hold = held;
+            if (hold != null) {
+                hold.accept(() -> local.invalidate(schema.entityName(), id, version, insert));
+                return;
+            }
             local.invalidate(schema.entityName(), id, version, insert);
         } catch (RuntimeException e) {
             malformed(message, e);
@@ -92,12 +102,12 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<String, String> {
 
     /** Someone else publishes on our channel, or a node runs an incompatible version: say so, without a flood. */
     private void malformed(String message, RuntimeException cause) {
-        long held = malformedWarnings.letThrough();
-        if (held >= 0) {
+        long heldBack = malformedWarnings.letThrough();
+        if (heldBack >= 0) {
             log.warn("cachesync ignored a malformed invalidation on {}: \"{}\"{}{}", channel,
                     message.length() > 100 ? message.substring(0, 100) + "…" : message,
                     cause == null ? "" : " (" + cause + ")",
-                    held == 0 ? "" : "; " + held + " more ignored since the last warning");
+                    heldBack == 0 ? "" : "; " + heldBack + " more ignored since the last warning");
         }
     }
 }

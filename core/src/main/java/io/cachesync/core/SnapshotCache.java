@@ -261,6 +261,23 @@ public final class SnapshotCache implements AutoCloseable {
         return CompletableFuture.allOf(handled);
     }
 
+    /**
+     * A write that Redis took from this node outside a commit (a Reconciler repair): applies its invalidation to
+     * this node's local tier now, exactly as the published one does when it lands. The node that repaired a key
+     * must not go on serving its drifted local copy after the repair returned, and waiting for its own
+     * invalidation is a race: on a Redis Cluster the message crosses the cluster bus whenever this node's
+     * subscription is on another node than the key's master, and arrives milliseconds after the write's answer.
+     */
+    public void writtenByThisNode(SnapshotWrite write) {
+        Snapshot s = write.snapshot();
+        local.invalidate(s.entityName(), s.id(), s.version(), write.mode() == WriteMode.INSERT);
+    }
+
+    /** Test hook (see {@link InvalidationSubscriber#held}): null applies invalidations as they arrive again. */
+    void holdInvalidations(java.util.function.Consumer<Runnable> hold) {
+        invalidations.held = hold;
+    }
+
     /*
      * Test hooks, to widen race windows at each step after a commit: null in production, where each costs one
      * volatile read. Set from tests through the same package.

@@ -2,7 +2,6 @@ package io.cachesync.core;
 
 import io.cachesync.testsupport.RedisExtension;
 import io.cachesync.testsupport.TestRedis;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -129,9 +128,8 @@ class RedisVersionNeverGoesBackwardsTest {
 
     @Test
     void everyAcceptedWriteIsAnnouncedAndNoRefusedOneIs(TestRedis redis) throws Exception {
-        RedisClient client = RedisClient.create(redis.uri());
         BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        try (StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub()) {
+        try (StatefulRedisPubSubConnection<String, String> sub = redis.connectPubSub()) {
             sub.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String channel, String message) {
@@ -145,8 +143,6 @@ class RedisVersionNeverGoesBackwardsTest {
             assertEquals("1 Account 8", messages.poll(5, TimeUnit.SECONDS));
             assertEquals("i0 Account 9", messages.poll(5, TimeUnit.SECONDS));
             assertNull(messages.poll(200, TimeUnit.MILLISECONDS));
-        } finally {
-            client.shutdown();
         }
     }
 

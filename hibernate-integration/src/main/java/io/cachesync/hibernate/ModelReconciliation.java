@@ -2,6 +2,7 @@ package io.cachesync.hibernate;
 
 import io.cachesync.core.RedisSnapshotStore;
 import io.cachesync.core.Snapshot;
+import io.cachesync.core.SnapshotCache;
 import io.cachesync.core.SnapshotCodec;
 import io.cachesync.core.SnapshotSchema;
 import io.cachesync.core.SnapshotWrite;
@@ -45,6 +46,7 @@ final class ModelReconciliation {
 
     private final SyncedEntity entity;
     private final SessionFactoryImplementor factory;
+    private final SnapshotCache cache;
     private final RedisSnapshotStore store;
     private final ReconcileOptions options;
     private final RowSnapshotQueries queries;
@@ -61,11 +63,12 @@ final class ModelReconciliation {
 
     private final WalkedIds walked;
 
-    ModelReconciliation(SyncedEntity entity, SessionFactoryImplementor factory, RedisSnapshotStore store,
+    ModelReconciliation(SyncedEntity entity, SessionFactoryImplementor factory, SnapshotCache cache,
                         Duration redisTimeout, ReconcileOptions options) {
         this.entity = entity;
         this.factory = factory;
-        this.store = store;
+        this.cache = cache;
+        this.store = cache.store();
         this.options = options;
         this.queries = new RowSnapshotQueries(entity);
         this.schema = entity.schema();
@@ -277,6 +280,8 @@ final class ModelReconciliation {
             WriteOutcome outcome = await(outcomes.get(i), writes.get(i).snapshot(), deadline);
             Drift drift = toRepair.get(i);
             if (outcome.written()) {
+                // this node's own readers see the repair at once, not when its invalidation comes back
+                cache.writtenByThisNode(writes.get(i));
                 repaired++;
                 report(drift, "repaired (" + describe(writes.get(i)) + ")");
             } else if (outcome.refused()) {

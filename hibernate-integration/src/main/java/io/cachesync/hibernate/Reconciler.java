@@ -224,7 +224,7 @@ public final class Reconciler {
                         : ", at most " + options.maxInstances() + " rows per model");
         List<ModelReport> reports = new ArrayList<>(entities.size());
         for (SyncedEntity entity : entities) {
-            ModelReport report = new ModelReconciliation(entity, runtime.factory(), cache.store(),
+            ModelReport report = new ModelReconciliation(entity, runtime.factory(), cache,
                     runtime.settings().redisTimeout(), options).run();
             reports.add(report);
             if (!options.checkOnly() && report.complete() && report.failed() == 0) {

@@ -29,4 +29,12 @@ public final class PostCommitDelays {
     public static void beforeFill(SnapshotCache cache, Runnable hook) {
         cache.beforeFill = hook;
     }
+
+    /**
+     * Hands each invalidation this node receives to {@code hold} instead of applying it, so that the test decides
+     * when it lands (run the Runnable); null applies them as they arrive again.
+     */
+    public static void holdInvalidations(SnapshotCache cache, java.util.function.Consumer<Runnable> hold) {
+        cache.holdInvalidations(hold);
+    }
 }

@@ -8,10 +8,7 @@ import io.cachesync.testsupport.LogCapture;
 import io.cachesync.testsupport.RedisExtension;
 import io.cachesync.testsupport.SnapshotMutator;
 import io.cachesync.testsupport.TestRedis;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.hibernate.SessionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,8 +58,7 @@ class HostileBytesUnderCacheKeysAreAlwaysAMissTest {
 
     private SessionFactory sf;
     private CacheSync sync;
-    private RedisClient client;
-    private StatefulRedisConnection<byte[], byte[]> raw;
+    private RedisClusterCommands<byte[], byte[]> raw;
 
     @BeforeEach
     void start(TestRedis redis) throws InterruptedException {
@@ -73,14 +69,11 @@ class HostileBytesUnderCacheKeysAreAlwaysAMissTest {
             long n = id;
             sf.inTransaction(s -> s.persist(new Account(n, "owner " + n + " ünï", new BigDecimal("12.3" + n))));
         }
-        client = RedisClient.create(redis.uri());
-        raw = client.connect(ByteArrayCodec.INSTANCE);
+        raw = redis.binaryCommands();
     }
 
     @AfterEach
     void stop() {
-        raw.close();
-        client.shutdown();
         sf.close();
     }
 
@@ -88,7 +81,7 @@ class HostileBytesUnderCacheKeysAreAlwaysAMissTest {
     void eachKindOfForeignValueIsAMissCountedLoggedAndRepaired() throws Exception {
         String canary = Canary.class.getName();
         Map<String, byte[]> strings = new LinkedHashMap<>();
-        byte[] real = raw.sync().get(key(1L));
+        byte[] real = raw.get(key(1L));
         strings.put("truncated", Arrays.copyOf(real, real.length - 7));
         strings.put("huge", huge(5 * 1024 * 1024));
         strings.put("foreign JSON", "{\"name\":\"x\",\"balance\":1}".getBytes(StandardCharsets.UTF_8));
@@ -98,18 +91,18 @@ class HostileBytesUnderCacheKeysAreAlwaysAMissTest {
                 .replace("\"owner\":", "\"owner\":{\"@class\":\"" + canary + "\"},\"x\":")
                 .getBytes(StandardCharsets.UTF_8));
         strings.put("java serialization", new byte[]{(byte) 0xac, (byte) 0xed, 0, 5, 0x73, 0x72});
-        strings.put("another row's snapshot", raw.sync().get(key(2L)));
+        strings.put("another row's snapshot", raw.get(key(2L)));
         strings.put("another schema", anotherSchema(1L));
 
         try (LogCapture logs = new LogCapture()) {
             long id = 1;
             for (Map.Entry<String, byte[]> hostile : strings.entrySet()) {
                 byte[] key = key(id);
-                raw.sync().set(key, hostile.getValue());
+                raw.set(key, hostile.getValue());
                 expectMissAndRepair(hostile.getKey(), id, logs, !hostile.getKey().equals("another schema"));
                 id = id % ROWS + 1;
             }
-            RedisCommands<byte[], byte[]> r = raw.sync();
+            RedisClusterCommands<byte[], byte[]> r = raw;
             byte[] b = bytes("b");
             String[] types = {"list", "hash", "set", "sorted set", "stream"};
             for (String type : types) {
@@ -140,7 +133,7 @@ class HostileBytesUnderCacheKeysAreAlwaysAMissTest {
         List<byte[]> corpus = new ArrayList<>();
         List<Snapshot> rows = new ArrayList<>();
         for (long id = 1; id <= ROWS; id++) {
-            corpus.add(raw.sync().get(key(id)));
+            corpus.add(raw.get(key(id)));
             rows.add(sync.runtime().load(accounts, id).orElseThrow());
         }
         Random random = new Random(seed);
@@ -159,7 +152,7 @@ class HostileBytesUnderCacheKeysAreAlwaysAMissTest {
             } else if (expected instanceof DecodeResult.Decoded) {
                 servedFromRedis++;
             }
-            raw.sync().set(key(id), mutation.bytes());
+            raw.set(key(id), mutation.bytes());
             sync.clearLocalTier();
             try {
                 Optional<Account> found = sync.find(Account.class, id);

@@ -2,7 +2,6 @@ package io.cachesync.hibernate;
 
 import io.cachesync.testsupport.RedisExtension;
 import io.cachesync.testsupport.TestRedis;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.hibernate.SessionFactory;
@@ -53,8 +52,7 @@ class ReconcilerNeverOverwritesALiveCommitTest {
         // a generous timeout: on a loaded machine a slow reply must not turn into queued repairs
         SessionFactory sf = TestNodes.node(TestNodes.newDatabase(), redis.uri(), true,
                 s -> s.put("cachesync.redis.timeout", "3s"));
-        RedisClient client = RedisClient.create(redis.uri());
-        StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
+        StatefulRedisPubSubConnection<String, String> pubSub = redis.connectPubSub();
         ExecutorService pool = Executors.newFixedThreadPool(WRITERS + 3);
         try {
             Map<String, Long> newest = new ConcurrentHashMap<>();
@@ -191,7 +189,6 @@ class ReconcilerNeverOverwritesALiveCommitTest {
         } finally {
             pool.shutdownNow();
             pubSub.close();
-            client.shutdown();
             sf.close();
         }
     }

@@ -1,5 +1,7 @@
 package io.cachesync.hibernate;
 
+import io.cachesync.core.CacheSyncSettings;
+
 /** Deletes keys behind cachesync's back, through its own connection, and clears the local tier. */
 final class TestRedisKeys {
 
@@ -10,11 +12,23 @@ final class TestRedisKeys {
     }
 
     void delete(Class<?> type, Object id) {
-        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(sync.settings().redisUri());
-        try (var connection = client.connect()) {
-            connection.sync().del(sync.key(type, id));
-        } finally {
-            client.shutdown();
+        CacheSyncSettings settings = sync.settings();
+        String key = sync.key(type, id);
+        if (settings.cluster()) {
+            // the key may live on any master: a cluster client routes the DEL by slot
+            var client = io.lettuce.core.cluster.RedisClusterClient.create(settings.clusterSeeds());
+            try (var connection = client.connect()) {
+                connection.sync().del(key);
+            } finally {
+                client.shutdown();
+            }
+        } else {
+            io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(settings.redisUri());
+            try (var connection = client.connect()) {
+                connection.sync().del(key);
+            } finally {
+                client.shutdown();
+            }
         }
         sync.cache().clearLocalTier();
     }
