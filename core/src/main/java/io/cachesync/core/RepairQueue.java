@@ -21,7 +21,12 @@ final class RepairQueue {
     private static final Logger log = LoggerFactory.getLogger(RepairQueue.class);
 
     private final ConcurrentHashMap<String, SnapshotWrite> pending = new ConcurrentHashMap<>();
-    private final Set<String> needsReconciliation = ConcurrentHashMap.newKeySet();
+    /**
+     * Entities marked for a full reconciliation, each with the number of its latest mark: a run clears a mark only
+     * if nothing marked the entity again after the run started (that change may have escaped the run).
+     */
+    private final ConcurrentHashMap<String, Long> needsReconciliation = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong marks = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicInteger size = new AtomicInteger();
     private final int capacity;
     private final Runnable onOverflow;
@@ -49,7 +54,7 @@ final class RepairQueue {
         });
         if (full[0]) {
             String entity = write.snapshot().entityName();
-            if (needsReconciliation.add(entity)) {
+            if (mark(entity)) {
                 log.error("cachesync repair queue is full ({} keys): {}#{} v{} was not queued; every {} key is now "
                                 + "marked for a full reconciliation (run the Reconciler for {})", capacity, entity,
                         write.snapshot().id(), write.snapshot().version(), entity, entity);
@@ -127,15 +132,26 @@ final class RepairQueue {
     }
 
     Set<String> entitiesNeedingReconciliation() {
-        return Set.copyOf(needsReconciliation);
+        return Set.copyOf(needsReconciliation.keySet());
     }
 
     void markForReconciliation(String entityName) {
-        needsReconciliation.add(entityName);
+        mark(entityName);
     }
 
-    void reconciled(String entityName) {
-        needsReconciliation.remove(entityName);
+    /** Marks the entity (again); true if it was not marked before. */
+    private boolean mark(String entityName) {
+        return needsReconciliation.put(entityName, marks.incrementAndGet()) == null;
+    }
+
+    /** The entity's latest mark, to hand to {@link #reconciled} once a run that started now has covered it. */
+    long markOf(String entityName) {
+        return needsReconciliation.getOrDefault(entityName, 0L);
+    }
+
+    /** Clears the entity's mark if it is still {@code mark}: a mark set after the run started stays. */
+    void reconciled(String entityName, long mark) {
+        needsReconciliation.remove(entityName, mark);
     }
 
     List<SnapshotWrite> snapshotOfPending() {

@@ -637,9 +637,20 @@ public final class SnapshotCache implements AutoCloseable {
         repairs.markForReconciliation(entityName);
     }
 
-    /** Clears the overflow mark of an entity, once a reconciliation has covered it. */
-    public void markReconciled(String entityName) {
-        repairs.reconciled(entityName);
+    /**
+     * The entity's reconciliation mark as it stands now (0: none). A run takes it before it reads anything and hands
+     * it to {@link #markReconciled} when it has covered the entity.
+     */
+    public long reconciliationMark(String entityName) {
+        return repairs.markOf(entityName);
+    }
+
+    /**
+     * Clears the overflow mark of an entity once a reconciliation that started at {@code mark} has covered it,
+     * unless the entity was marked again since: a change that failed while the run went on may have escaped it.
+     */
+    public void markReconciled(String entityName, long mark) {
+        repairs.reconciled(entityName, mark);
     }
 
     private void scheduleRepair() {

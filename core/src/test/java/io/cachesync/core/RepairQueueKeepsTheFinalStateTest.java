@@ -36,4 +36,18 @@ class RepairQueueKeepsTheFinalStateTest {
                 T0.plusMillis(9)));
         assertTrue(RepairQueue.merge(reinsert, deleteOfTheNewRow).snapshot().tombstone());
     }
+
+    @Test
+    void aRunClearsAnOverflowMarkOnlyIfNothingMarkedTheEntityAgainMeanwhile() {
+        RepairQueue queue = new RepairQueue(1, () -> { });
+        queue.markForReconciliation("Account");
+        long atStart = queue.markOf("Account");
+        queue.markForReconciliation("Account"); // a push failed while the run went on: it may have escaped the run
+        queue.reconciled("Account", atStart);
+        assertEquals(java.util.Set.of("Account"), queue.entitiesNeedingReconciliation());
+
+        long atNextStart = queue.markOf("Account");
+        queue.reconciled("Account", atNextStart);
+        assertEquals(java.util.Set.of(), queue.entitiesNeedingReconciliation());
+    }
 }

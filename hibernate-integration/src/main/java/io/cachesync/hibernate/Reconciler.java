@@ -224,11 +224,12 @@ public final class Reconciler {
                         : ", at most " + options.maxInstances() + " rows per model");
         List<ModelReport> reports = new ArrayList<>(entities.size());
         for (SyncedEntity entity : entities) {
+            long mark = cache.reconciliationMark(entity.entityName());
             ModelReport report = new ModelReconciliation(entity, runtime.factory(), cache,
                     runtime.settings().redisTimeout(), options).run();
             reports.add(report);
             if (!options.checkOnly() && report.complete() && report.failed() == 0) {
-                cache.markReconciled(entity.entityName());
+                cache.markReconciled(entity.entityName(), mark);
             }
         }
         ReconciliationReport report = new ReconciliationReport(reports, options.checkOnly(), options.force(),
