@@ -9,12 +9,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The interleaving the async race found, replayed step by step. Node A commits v1, whose push is held; node B
@@ -32,32 +29,21 @@ class ARefusedFillNeverSendsTheNextReadBackInTimeTest {
             nodes.a.inTransaction(s -> s.persist(new Account(7, "v0", BigDecimal.ZERO)));
             assertEquals(0, nodes.syncA.snapshot(Account.class, 7L).orElseThrow().version());
 
-            CountDownLatch releaseA = new CountDownLatch(1);
-            CountDownLatch aHeld = new CountDownLatch(1);
-            AtomicBoolean holdA = new AtomicBoolean(true);
-            PostCommitDelays.beforeRedisWrite(nodes.syncA.cache(), () -> {
-                if (holdA.getAndSet(false)) {
-                    aHeld.countDown();
-                    await(releaseA);
-                }
-            });
+            HeldOnce pushA = new HeldOnce();
+            PostCommitDelays.beforeRedisWrite(nodes.syncA.cache(), pushA);
             CompletableFuture<Void> commitA = CompletableFuture.runAsync(() ->
                     nodes.a.inTransaction(s -> s.find(Account.class, 7L).setOwner("v1")));
-            assertTrue(aHeld.await(10, TimeUnit.SECONDS), "A's v1 committed, its push held");
+            pushA.awaitHeld("A's v1 committed, its push held");
 
-            CountDownLatch releaseB = new CountDownLatch(1);
-            CountDownLatch bHeld = new CountDownLatch(1);
-            nodes.syncB.runtime().beforePush = () -> {
-                bHeld.countDown();
-                await(releaseB);
-            };
+            HeldOnce pushB = new HeldOnce();
+            nodes.syncB.runtime().beforePush = pushB;
             CompletableFuture<Void> commitB = CompletableFuture.runAsync(() ->
                     nodes.b.inTransaction(s -> s.find(Account.class, 7L).setOwner("v2")));
-            assertTrue(bHeld.await(10, TimeUnit.SECONDS), "B's v2 committed, its push held");
+            pushB.awaitHeld("B's v2 committed, its push held");
 
             nodes.syncA.clearLocalTier();
             PostCommitDelays.beforeFill(nodes.syncA.cache(), () -> {
-                releaseA.countDown();
+                pushA.release();
                 try {
                     RedisOutageNeverFailsACommitTest.waitUntil(() -> nodes.syncA.snapshot(Account.class, 7L)
                             .orElseThrow().version() == 1, Duration.ofSeconds(10));
@@ -72,22 +58,11 @@ class ARefusedFillNeverSendsTheNextReadBackInTimeTest {
             assertEquals(2, nodes.syncA.find(Account.class, 7L).orElseThrow().getVersion(),
                     "A served v2, then went back to Redis' v1");
 
-            releaseB.countDown();
+            pushB.release();
             commitB.get(10, TimeUnit.SECONDS);
             nodes.syncB.runtime().beforePush = null;
             PostCommitDelays.beforeRedisWrite(nodes.syncA.cache(), null);
             CacheAgreesWithDatabase.assertAgrees(nodes.a, true);
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(20, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("latch timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

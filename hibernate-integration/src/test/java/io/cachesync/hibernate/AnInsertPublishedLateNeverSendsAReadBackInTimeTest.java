@@ -9,12 +9,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The interleaving that ConcurrentReadersNeverSeeTimeGoBackwardsTest found once, replayed step by step. Node B
@@ -33,34 +30,20 @@ class AnInsertPublishedLateNeverSendsAReadBackInTimeTest {
     @Test
     void aLateInsertNeverUndercutsAVersionTheNodeAlreadyServed(TestRedis redis) throws Exception {
         try (TwoNodes nodes = new TwoNodes(redis.uri()).ready()) {
-            CountDownLatch releaseB = new CountDownLatch(1);
-            CountDownLatch bHeld = new CountDownLatch(1);
-            AtomicBoolean holdB = new AtomicBoolean(true);
-            nodes.syncB.runtime().beforePush = () -> {
-                if (holdB.getAndSet(false)) {
-                    bHeld.countDown();
-                    await(releaseB);
-                }
-            };
+            HeldOnce postCommitB = new HeldOnce();
+            nodes.syncB.runtime().beforePush = postCommitB;
             CompletableFuture<Void> insertOnB = CompletableFuture.runAsync(() ->
                     nodes.b.inTransaction(s -> s.persist(new Account(7, "v0", BigDecimal.ZERO))));
-            assertTrue(bHeld.await(10, TimeUnit.SECONDS), "B's insert committed, its post-commit step held");
+            postCommitB.awaitHeld("B's insert committed, its post-commit step held");
 
-            CountDownLatch releaseA = new CountDownLatch(1);
-            CountDownLatch aHeld = new CountDownLatch(1);
-            AtomicBoolean holdA = new AtomicBoolean(true);
-            PostCommitDelays.beforeRedisWrite(nodes.syncA.cache(), () -> {
-                if (holdA.getAndSet(false)) {
-                    aHeld.countDown();
-                    await(releaseA);
-                }
-            });
+            HeldOnce pushA = new HeldOnce();
+            PostCommitDelays.beforeRedisWrite(nodes.syncA.cache(), pushA);
             CompletableFuture<Void> updateOnA = CompletableFuture.runAsync(() ->
                     nodes.a.inTransaction(s -> s.find(Account.class, 7L).setOwner("v1")));
-            assertTrue(aHeld.await(10, TimeUnit.SECONDS), "A's v1 committed, its push held");
+            pushA.awaitHeld("A's v1 committed, its push held");
 
             PostCommitDelays.beforeFill(nodes.syncB.cache(), () -> {
-                releaseA.countDown();
+                pushA.release();
                 try {
                     RedisOutageNeverFailsACommitTest.waitUntil(() -> nodes.syncB.snapshot(Account.class, 7L)
                             .map(s -> s.version() == 1).orElse(false), Duration.ofSeconds(10));
@@ -73,19 +56,15 @@ class AnInsertPublishedLateNeverSendsAReadBackInTimeTest {
             updateOnA.get(10, TimeUnit.SECONDS);
 
             // B's insert now reaches B's local tier; read while its push (which Redis will refuse) is on its way
-            CountDownLatch bLocal = new CountDownLatch(1);
-            CountDownLatch releaseBPush = new CountDownLatch(1);
-            PostCommitDelays.beforeRedisWrite(nodes.syncB.cache(), () -> {
-                bLocal.countDown();
-                await(releaseBPush);
-            });
-            releaseB.countDown();
-            assertTrue(bLocal.await(10, TimeUnit.SECONDS), "B's insert reached its local tier");
+            HeldOnce pushB = new HeldOnce();
+            PostCommitDelays.beforeRedisWrite(nodes.syncB.cache(), pushB);
+            postCommitB.release();
+            pushB.awaitHeld("B's insert reached its local tier");
             try {
                 assertEquals(1, nodes.syncB.find(Account.class, 7L).orElseThrow().getVersion(),
                         "B served v1, then its own late insert's v0");
             } finally {
-                releaseBPush.countDown();
+                pushB.release();
             }
             insertOnB.get(10, TimeUnit.SECONDS);
             PostCommitDelays.beforeRedisWrite(nodes.syncB.cache(), null);
@@ -96,17 +75,6 @@ class AnInsertPublishedLateNeverSendsAReadBackInTimeTest {
             RedisOutageNeverFailsACommitTest.waitUntil(() -> nodes.syncB.pendingRepairs() == 0,
                     Duration.ofSeconds(10));
             CacheAgreesWithDatabase.assertAgrees(nodes.a, true);
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(20, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("latch timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }
