@@ -111,14 +111,29 @@ final class LocalTier {
         if (epoch.get() != startEpoch) {
             return false;
         }
-        boolean stored = store(snapshot, false, null, loaded ? startEpoch : -1);
-        if (stored && epoch.get() != startEpoch) {
-            // cleared while we stored: the clear may have come after our compute, so undo
-            cache(snapshot.entityName()).asMap().remove(snapshot.id());
+        Runnable hook = beforeFillStore;
+        if (hook != null) {
+            hook.run();
+        }
+        Entry[] replaced = {null};
+        Entry stored = store(snapshot, false, null, loaded ? startEpoch : -1, replaced);
+        if (stored != null && epoch.get() != startEpoch) {
+            // Cleared while we stored: the clear may have come before our compute, so undo our value. Only our
+            // value, and keep its version as a floor (the read serves it): removing the entry would also drop the
+            // floor that the clear kept (or that an invalidation set since), and this node would forget a version
+            // it was told of or served.
+            Entry before = replaced[0];
+            cache(snapshot.entityName()).asMap().computeIfPresent(snapshot.id(), (id, current) -> current != stored
+                    ? current
+                    : before != null && before.snapshot == null && before.version >= snapshot.version() ? before
+                    : Entry.floor(snapshot.version(), -1, since(snapshot)));
             return false;
         }
-        return stored;
+        return stored != null;
     }
+
+    /** Test hook: runs in a fill after its epoch check, before its store. Null in production. */
+    volatile Runnable beforeFillStore;
 
     /**
      * The committing node's own write: stored at once, so that it reads its own writes. An insert also replaces
@@ -133,7 +148,7 @@ final class LocalTier {
         if (bypassed) {
             raiseFloor(snapshot);
         } else {
-            store(snapshot, insert, insertedAt, -1);
+            store(snapshot, insert, insertedAt, -1, new Entry[1]);
         }
     }
 
@@ -158,16 +173,17 @@ final class LocalTier {
      * @param loadedSince for a snapshot loaded from the database, the epoch its read started in (it replaces a
      *                    floor retained in that epoch or before); else -1
      */
-    private boolean store(Snapshot snapshot, boolean insert, Instant insertedAt, long loadedSince) {
-        boolean[] stored = {false};
+    private Entry store(Snapshot snapshot, boolean insert, Instant insertedAt, long loadedSince, Entry[] replaced) {
+        Entry[] stored = {null};
         cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) -> {
             if (old == null || old.version < snapshot.version()
                     || (old.version == snapshot.version() && old.snapshot == null)
                     || (insert && (old.snapshot == null ? rowBefore(old.rowSince, insertedAt)
                             : deletedBefore(old.snapshot, insertedAt)))
                     || (old.snapshot == null && old.retainedAt >= 0 && loadedSince >= old.retainedAt)) {
-                stored[0] = true;
-                return new Entry(snapshot.version(), snapshot);
+                replaced[0] = old;
+                stored[0] = new Entry(snapshot.version(), snapshot);
+                return stored[0];
             }
             return old;
         });

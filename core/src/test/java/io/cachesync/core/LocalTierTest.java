@@ -160,4 +160,36 @@ class LocalTierTest {
         tier.commit(TestSchemas.account(2, 0, "created again"), true, insertedAt);
         assertEquals("created again", tier.get("Account", 2L).state().get("owner"));
     }
+
+    @Test
+    void aClearDuringAFillNeverMakesTheTierForgetAVersionItWasToldOf() {
+        // told of v4 (a floor); a read then finds v4 in Redis and fills it; a clear (clearLocalTier, or the channel
+        // dropping) lands between the fill's epoch check and its store
+        tier.invalidate("Account", 1L, 4, false);
+        long epoch = tier.epoch();
+        tier.beforeFillStore = tier::clear;
+        try {
+            assertFalse(tier.fill(TestSchemas.account(1, 4, "v4"), epoch));
+        } finally {
+            tier.beforeFillStore = null;
+        }
+        assertNull(tier.get("Account", 1L));
+        // the clear kept v4 as a floor; undoing the fill must not drop it, or a Redis that lost writes (a restore,
+        // a failover) sends the next read back to v3
+        assertEquals(4, tier.knownVersion("Account", 1L));
+    }
+
+    @Test
+    void aClearDuringAFillKeepsTheVersionTheReadServed() {
+        long epoch = tier.epoch();
+        tier.beforeFillStore = () -> tier.clearAndBypass();
+        try {
+            assertFalse(tier.fill(TestSchemas.account(1, 4, "v4"), epoch));
+        } finally {
+            tier.beforeFillStore = null;
+        }
+        tier.resume();
+        assertNull(tier.get("Account", 1L));
+        assertEquals(4, tier.knownVersion("Account", 1L), "the read served v4 and filled it; the undo forgot it");
+    }
 }
