@@ -35,14 +35,19 @@ final class LocalTier {
      * <p>{@code rowSince} (microseconds, -1 if unknown) is a lower bound of the lastUpdated of the row the floor
      * came from. An insert committed on this node replaces a floor only if that row predates the insert (an
      * earlier row with the same id, deleted since): a floor of the inserted row's own later version stays.
+     *
+     * <p>{@code announced} is the highest version announced for the row (an invalidation) after a retained floor
+     * was set, at or below the floor (else -1): a database read may have started before that version committed, so
+     * a loaded snapshot replaces the floor only at that version or above. Without it, a read of the new row's v0
+     * racing the invalidation of its v1 would win, and the tier would serve v0 until the row's next write.
      */
-    record Entry(long version, Snapshot snapshot, long retainedAt, long rowSince) {
+    record Entry(long version, Snapshot snapshot, long retainedAt, long rowSince, long announced) {
         Entry(long version, Snapshot snapshot) {
-            this(version, snapshot, -1, snapshot == null ? -1 : since(snapshot));
+            this(version, snapshot, -1, snapshot == null ? -1 : since(snapshot), -1);
         }
 
         static Entry floor(long version, long retainedAt, long rowSince) {
-            return new Entry(version, null, retainedAt, rowSince);
+            return new Entry(version, null, retainedAt, rowSince, -1);
         }
     }
 
@@ -97,7 +102,8 @@ final class LocalTier {
 
     /**
      * As {@link #fill(Snapshot, long)}, for a snapshot just loaded from the database: it also replaces a retained
-     * floor set before {@code startEpoch}, whatever its version (see {@link Entry}).
+     * floor set before {@code startEpoch}, whatever its version, unless a version announced since is newer than
+     * the snapshot (see {@link Entry}).
      */
     boolean fillLoaded(Snapshot snapshot, long startEpoch) {
         return fill(snapshot, startEpoch, true);
@@ -180,7 +186,8 @@ final class LocalTier {
                     || (old.version == snapshot.version() && old.snapshot == null)
                     || (insert && (old.snapshot == null ? rowBefore(old.rowSince, insertedAt)
                             : deletedBefore(old.snapshot, insertedAt)))
-                    || (old.snapshot == null && old.retainedAt >= 0 && loadedSince >= old.retainedAt)) {
+                    || (old.snapshot == null && old.retainedAt >= 0 && loadedSince >= old.retainedAt
+                            && snapshot.version() >= old.announced)) {
                 replaced[0] = old;
                 stored[0] = new Entry(snapshot.version(), snapshot);
                 return stored[0];
@@ -218,6 +225,10 @@ final class LocalTier {
                 return new Entry(version, null);
             }
             if (old != null && old.version >= version) {
+                if (old.snapshot == null && old.retainedAt >= 0 && version > old.announced) {
+                    // a retained floor absorbs it, and must still make an older fill in flight lose (see Entry)
+                    return new Entry(old.version, null, old.retainedAt, old.rowSince, version);
+                }
                 return old;
             }
             // a newer version of the same row, or of a later one: the old lower bound of the row's time still holds

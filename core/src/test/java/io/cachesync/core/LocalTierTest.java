@@ -192,4 +192,24 @@ class LocalTierTest {
         assertNull(tier.get("Account", 1L));
         assertEquals(4, tier.knownVersion("Account", 1L), "the read served v4 and filled it; the undo forgot it");
     }
+
+    @Test
+    void aLoadedFillRacingAnInvalidationUnderARetainedFloorLoses() {
+        // the node knew v5 of a row; its channel dropped, and meanwhile the row was deleted and created again
+        tier.invalidate("Account", 1L, 5, false);
+        tier.clearAndBypass();
+        tier.resume(); // a retained floor at v5
+        // a read starts: Redis holds v0 of the new row, below the floor, so it loads v0 from the database...
+        long epoch = tier.epoch();
+        // ...then another node commits v1 of the new row; Redis takes it and the invalidation lands here
+        tier.invalidate("Account", 1L, 1, false);
+        // the read's fill of v0 comes last: it raced the invalidation of v1, so it must lose
+        tier.fillLoaded(TestSchemas.account(1, 0, "v0"), epoch);
+        Snapshot served = tier.get("Account", 1L);
+        assertTrue(served == null || served.version() >= 1,
+                "told of v1, the tier keeps serving v0 (until the row's next write or expire-after-write)");
+        // a read that loads v1 (or later) may replace the floor: the row was created again
+        assertTrue(tier.fillLoaded(TestSchemas.account(1, 1, "v1"), tier.epoch()));
+        assertEquals(1, tier.get("Account", 1L).version());
+    }
 }
