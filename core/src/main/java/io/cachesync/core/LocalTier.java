@@ -35,14 +35,19 @@ final class LocalTier {
      * <p>{@code rowSince} (microseconds, -1 if unknown) is a lower bound of the lastUpdated of the row the floor
      * came from. An insert committed on this node replaces a floor only if that row predates the insert (an
      * earlier row with the same id, deleted since): a floor of the inserted row's own later version stays.
+     *
+     * <p>{@code announced} is the highest version announced for the row (an invalidation) after a retained floor
+     * was set, at or below the floor (else -1): a database read may have started before that version committed, so
+     * a loaded snapshot replaces the floor only at that version or above. Without it, a read of the new row's v0
+     * racing the invalidation of its v1 would win, and the tier would serve v0 until the row's next write.
      */
-    record Entry(long version, Snapshot snapshot, long retainedAt, long rowSince) {
+    record Entry(long version, Snapshot snapshot, long retainedAt, long rowSince, long announced) {
         Entry(long version, Snapshot snapshot) {
-            this(version, snapshot, -1, snapshot == null ? -1 : since(snapshot));
+            this(version, snapshot, -1, snapshot == null ? -1 : since(snapshot), -1);
         }
 
         static Entry floor(long version, long retainedAt, long rowSince) {
-            return new Entry(version, null, retainedAt, rowSince);
+            return new Entry(version, null, retainedAt, rowSince, -1);
         }
     }
 
@@ -97,7 +102,8 @@ final class LocalTier {
 
     /**
      * As {@link #fill(Snapshot, long)}, for a snapshot just loaded from the database: it also replaces a retained
-     * floor set before {@code startEpoch}, whatever its version (see {@link Entry}).
+     * floor set before {@code startEpoch}, whatever its version, unless a version announced since is newer than
+     * the snapshot (see {@link Entry}).
      */
     boolean fillLoaded(Snapshot snapshot, long startEpoch) {
         return fill(snapshot, startEpoch, true);
@@ -111,14 +117,29 @@ final class LocalTier {
         if (epoch.get() != startEpoch) {
             return false;
         }
-        boolean stored = store(snapshot, false, null, loaded ? startEpoch : -1);
-        if (stored && epoch.get() != startEpoch) {
-            // cleared while we stored: the clear may have come after our compute, so undo
-            cache(snapshot.entityName()).asMap().remove(snapshot.id());
+        Runnable hook = beforeFillStore;
+        if (hook != null) {
+            hook.run();
+        }
+        Entry[] replaced = {null};
+        Entry stored = store(snapshot, false, null, loaded ? startEpoch : -1, replaced);
+        if (stored != null && epoch.get() != startEpoch) {
+            // Cleared while we stored: the clear may have come before our compute, so undo our value. Only our
+            // value, and keep its version as a floor (the read serves it): removing the entry would also drop the
+            // floor that the clear kept (or that an invalidation set since), and this node would forget a version
+            // it was told of or served.
+            Entry before = replaced[0];
+            cache(snapshot.entityName()).asMap().computeIfPresent(snapshot.id(), (id, current) -> current != stored
+                    ? current
+                    : before != null && before.snapshot == null && before.version >= snapshot.version() ? before
+                    : Entry.floor(snapshot.version(), -1, since(snapshot)));
             return false;
         }
-        return stored;
+        return stored != null;
     }
+
+    /** Test hook: runs in a fill after its epoch check, before its store. Null in production. */
+    volatile Runnable beforeFillStore;
 
     /**
      * The committing node's own write: stored at once, so that it reads its own writes. An insert also replaces
@@ -133,7 +154,7 @@ final class LocalTier {
         if (bypassed) {
             raiseFloor(snapshot);
         } else {
-            store(snapshot, insert, insertedAt, -1);
+            store(snapshot, insert, insertedAt, -1, new Entry[1]);
         }
     }
 
@@ -158,16 +179,18 @@ final class LocalTier {
      * @param loadedSince for a snapshot loaded from the database, the epoch its read started in (it replaces a
      *                    floor retained in that epoch or before); else -1
      */
-    private boolean store(Snapshot snapshot, boolean insert, Instant insertedAt, long loadedSince) {
-        boolean[] stored = {false};
+    private Entry store(Snapshot snapshot, boolean insert, Instant insertedAt, long loadedSince, Entry[] replaced) {
+        Entry[] stored = {null};
         cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) -> {
             if (old == null || old.version < snapshot.version()
                     || (old.version == snapshot.version() && old.snapshot == null)
                     || (insert && (old.snapshot == null ? rowBefore(old.rowSince, insertedAt)
                             : deletedBefore(old.snapshot, insertedAt)))
-                    || (old.snapshot == null && old.retainedAt >= 0 && loadedSince >= old.retainedAt)) {
-                stored[0] = true;
-                return new Entry(snapshot.version(), snapshot);
+                    || (old.snapshot == null && old.retainedAt >= 0 && loadedSince >= old.retainedAt
+                            && snapshot.version() >= old.announced)) {
+                replaced[0] = old;
+                stored[0] = new Entry(snapshot.version(), snapshot);
+                return stored[0];
             }
             return old;
         });
@@ -202,6 +225,10 @@ final class LocalTier {
                 return new Entry(version, null);
             }
             if (old != null && old.version >= version) {
+                if (old.snapshot == null && old.retainedAt >= 0 && version > old.announced) {
+                    // a retained floor absorbs it, and must still make an older fill in flight lose (see Entry)
+                    return new Entry(old.version, null, old.retainedAt, old.rowSince, version);
+                }
                 return old;
             }
             // a newer version of the same row, or of a later one: the old lower bound of the row's time still holds

@@ -160,4 +160,56 @@ class LocalTierTest {
         tier.commit(TestSchemas.account(2, 0, "created again"), true, insertedAt);
         assertEquals("created again", tier.get("Account", 2L).state().get("owner"));
     }
+
+    @Test
+    void aClearDuringAFillNeverMakesTheTierForgetAVersionItWasToldOf() {
+        // told of v4 (a floor); a read then finds v4 in Redis and fills it; a clear (clearLocalTier, or the channel
+        // dropping) lands between the fill's epoch check and its store
+        tier.invalidate("Account", 1L, 4, false);
+        long epoch = tier.epoch();
+        tier.beforeFillStore = tier::clear;
+        try {
+            assertFalse(tier.fill(TestSchemas.account(1, 4, "v4"), epoch));
+        } finally {
+            tier.beforeFillStore = null;
+        }
+        assertNull(tier.get("Account", 1L));
+        // the clear kept v4 as a floor; undoing the fill must not drop it, or a Redis that lost writes (a restore,
+        // a failover) sends the next read back to v3
+        assertEquals(4, tier.knownVersion("Account", 1L));
+    }
+
+    @Test
+    void aClearDuringAFillKeepsTheVersionTheReadServed() {
+        long epoch = tier.epoch();
+        tier.beforeFillStore = () -> tier.clearAndBypass();
+        try {
+            assertFalse(tier.fill(TestSchemas.account(1, 4, "v4"), epoch));
+        } finally {
+            tier.beforeFillStore = null;
+        }
+        tier.resume();
+        assertNull(tier.get("Account", 1L));
+        assertEquals(4, tier.knownVersion("Account", 1L), "the read served v4 and filled it; the undo forgot it");
+    }
+
+    @Test
+    void aLoadedFillRacingAnInvalidationUnderARetainedFloorLoses() {
+        // the node knew v5 of a row; its channel dropped, and meanwhile the row was deleted and created again
+        tier.invalidate("Account", 1L, 5, false);
+        tier.clearAndBypass();
+        tier.resume(); // a retained floor at v5
+        // a read starts: Redis holds v0 of the new row, below the floor, so it loads v0 from the database...
+        long epoch = tier.epoch();
+        // ...then another node commits v1 of the new row; Redis takes it and the invalidation lands here
+        tier.invalidate("Account", 1L, 1, false);
+        // the read's fill of v0 comes last: it raced the invalidation of v1, so it must lose
+        tier.fillLoaded(TestSchemas.account(1, 0, "v0"), epoch);
+        Snapshot served = tier.get("Account", 1L);
+        assertTrue(served == null || served.version() >= 1,
+                "told of v1, the tier keeps serving v0 (until the row's next write or expire-after-write)");
+        // a read that loads v1 (or later) may replace the floor: the row was created again
+        assertTrue(tier.fillLoaded(TestSchemas.account(1, 1, "v1"), tier.epoch()));
+        assertEquals(1, tier.get("Account", 1L).version());
+    }
 }
