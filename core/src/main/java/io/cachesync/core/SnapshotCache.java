@@ -310,10 +310,7 @@ public final class SnapshotCache implements AutoCloseable {
             metrics.pushesWritten.increment();
         } else if (outcome.refused()) {
             metrics.pushesRefused.increment();
-            if (outcome.storedVersion() > s.version() || write.mode() == WriteMode.INSERT) {
-                // Redis holds a newer version than ours: our local copy is not the newest either.
-                local.demote(s.entityName(), s.id(), outcome.storedVersion(), s);
-            }
+            demoteIfRedisIsAhead(write, outcome);
             log.debug("cachesync push of {}#{} v{} refused: Redis holds v{}", s.entityName(), s.id(), s.version(),
                     outcome.storedVersion());
         } else {
@@ -337,6 +334,17 @@ public final class SnapshotCache implements AutoCloseable {
                     describe(outcome.failure()), queued ? "queued for repair (" + repairs.size() + " pending)"
                             : "repair queue full, entity marked for reconciliation");
             scheduleRepair();
+        }
+    }
+
+    /**
+     * Redis refused our write because it holds a newer version (or, for an insert, a later row): our local copy is
+     * not the newest either, so it gives way to a floor at Redis' version.
+     */
+    private void demoteIfRedisIsAhead(SnapshotWrite write, WriteOutcome outcome) {
+        Snapshot s = write.snapshot();
+        if (outcome.storedVersion() > s.version() || write.mode() == WriteMode.INSERT) {
+            local.demote(s.entityName(), s.id(), outcome.storedVersion(), s);
         }
     }
 
@@ -689,6 +697,10 @@ public final class SnapshotCache implements AutoCloseable {
             for (int i = 0; i < batch.size(); i++) {
                 WriteOutcome outcome = store.join(outcomes.get(i));
                 if (!outcome.failed()) {
+                    if (outcome.refused()) {
+                        // as for a push: a retried write that Redis refuses must not leave its older copy served here
+                        demoteIfRedisIsAhead(writes.get(i), outcome);
+                    }
                     repairs.done(batch.get(i).getKey(), batch.get(i).getValue());
                     progress = true;
                     metrics.repairsCompleted.increment();
