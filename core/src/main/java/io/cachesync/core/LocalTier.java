@@ -40,15 +40,25 @@ final class LocalTier {
      * was set, at or below the floor (else -1): a database read may have started before that version committed, so
      * a loaded snapshot replaces the floor only at that version or above. Without it, a read of the new row's v0
      * racing the invalidation of its v1 would win, and the tier would serve v0 until the row's next write.
+     *
+     * <p>{@code heardAt} (microseconds on this node's clock, -1 if never) is when an invalidation last reached this
+     * floor: the version it announced committed before then. If that was before this node's INSERT ran, it was an
+     * earlier row's, and the insert replaces the floor; if after, it may be a later version of the very row
+     * inserted (another node updated it while this node's post-commit step was late), and the floor stays. (The
+     * node then reads its insert from the database until the insert's own invalidation arrives.)
      */
-    record Entry(long version, Snapshot snapshot, long retainedAt, long rowSince, long announced) {
+    record Entry(long version, Snapshot snapshot, long retainedAt, long rowSince, long announced, long heardAt) {
         Entry(long version, Snapshot snapshot) {
-            this(version, snapshot, -1, snapshot == null ? -1 : since(snapshot), -1);
+            this(version, snapshot, -1, snapshot == null ? -1 : since(snapshot), -1, -1);
         }
 
-        static Entry floor(long version, long retainedAt, long rowSince) {
-            return new Entry(version, null, retainedAt, rowSince, -1);
+        static Entry floor(long version, long retainedAt, long rowSince, long heardAt) {
+            return new Entry(version, null, retainedAt, rowSince, -1, heardAt);
         }
+    }
+
+    private static long nowMicros() {
+        return SnapshotCodec.micros(Instant.now());
     }
 
     /** The snapshot's lastUpdated in microseconds (as the write script compares them), or -1. */
@@ -132,7 +142,7 @@ final class LocalTier {
             cache(snapshot.entityName()).asMap().computeIfPresent(snapshot.id(), (id, current) -> current != stored
                     ? current
                     : before != null && before.snapshot == null && before.version >= snapshot.version() ? before
-                    : Entry.floor(snapshot.version(), -1, since(snapshot)));
+                    : Entry.floor(snapshot.version(), -1, since(snapshot), -1));
             return false;
         }
         return stored != null;
@@ -171,7 +181,7 @@ final class LocalTier {
             long at = epoch.incrementAndGet();
             cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) ->
                     old != null && old.version >= snapshot.version() ? old
-                            : Entry.floor(snapshot.version(), at, since(snapshot)));
+                            : Entry.floor(snapshot.version(), at, since(snapshot), old == null ? -1 : old.heardAt));
         }
     }
 
@@ -184,7 +194,7 @@ final class LocalTier {
         cache(snapshot.entityName()).asMap().compute(snapshot.id(), (id, old) -> {
             if (old == null || old.version < snapshot.version()
                     || (old.version == snapshot.version() && old.snapshot == null)
-                    || (insert && (old.snapshot == null ? rowBefore(old.rowSince, insertedAt)
+                    || (insert && (old.snapshot == null ? rowBefore(old, insertedAt)
                             : deletedBefore(old.snapshot, insertedAt)))
                     || (old.snapshot == null && old.retainedAt >= 0 && loadedSince >= old.retainedAt
                             && snapshot.version() >= old.announced)) {
@@ -197,9 +207,16 @@ final class LocalTier {
         return stored[0];
     }
 
-    /** True if a floor's row was last written before {@code insertedAt} (unknown times: true). */
-    private static boolean rowBefore(long rowSince, Instant insertedAt) {
-        return rowSince < 0 || insertedAt == null || rowSince < SnapshotCodec.micros(insertedAt);
+    /**
+     * True if a floor belongs to a row older than an INSERT that ran at {@code insertedAt}: neither its row's time
+     * nor the arrival of its last invalidation is at or after the INSERT (unknown times: true). See {@link Entry}.
+     */
+    private static boolean rowBefore(Entry floor, Instant insertedAt) {
+        if (insertedAt == null) {
+            return true;
+        }
+        long inserted = SnapshotCodec.micros(insertedAt);
+        return floor.rowSince < inserted && floor.heardAt < inserted;
     }
 
     /** True if {@code old} is a tombstone of a delete that ran before {@code insertedAt} (unknown times: true). */
@@ -221,18 +238,19 @@ final class LocalTier {
      */
     void invalidate(String entityName, Object id, long version, boolean insert) {
         cache(entityName).asMap().compute(id, (key, old) -> {
+            long heard = nowMicros();
             if (insert && old != null && (old.snapshot == null || old.snapshot.tombstone())) {
-                return new Entry(version, null);
+                return Entry.floor(version, -1, -1, heard);
             }
             if (old != null && old.version >= version) {
                 if (old.snapshot == null && old.retainedAt >= 0 && version > old.announced) {
                     // a retained floor absorbs it, and must still make an older fill in flight lose (see Entry)
-                    return new Entry(old.version, null, old.retainedAt, old.rowSince, version);
+                    return new Entry(old.version, null, old.retainedAt, old.rowSince, version, heard);
                 }
                 return old;
             }
             // a newer version of the same row, or of a later one: the old lower bound of the row's time still holds
-            return Entry.floor(version, -1, old == null ? -1 : old.rowSince);
+            return Entry.floor(version, -1, old == null ? -1 : old.rowSince, heard);
         });
     }
 
@@ -249,7 +267,8 @@ final class LocalTier {
                 return old;
             }
             long rowSince = Math.max(since(ours), old == null ? -1 : old.rowSince);
-            return Entry.floor(old == null ? version : Math.max(old.version, version), -1, rowSince);
+            return Entry.floor(old == null ? version : Math.max(old.version, version), -1, rowSince,
+                    old == null ? -1 : old.heardAt);
         });
     }
 
@@ -278,7 +297,7 @@ final class LocalTier {
             long at = epoch.incrementAndGet() + 1;
             for (Cache<Object, Entry> cache : byEntity.values()) {
                 cache.asMap().replaceAll((id, entry) -> entry.snapshot == null && entry.retainedAt >= 0 ? entry
-                        : Entry.floor(entry.version, at, entry.rowSince));
+                        : Entry.floor(entry.version, at, entry.rowSince, entry.heardAt));
             }
             epoch.incrementAndGet();
         }

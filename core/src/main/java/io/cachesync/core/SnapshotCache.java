@@ -416,14 +416,16 @@ public final class SnapshotCache implements AutoCloseable {
                 long inRedis = d.snapshot().version();
                 long pending = pendingVersion(key);
                 long known = local.knownVersion(entity, id);
-                if (pending <= inRedis && known <= inRedis) {
+                if (pending <= inRedis && known <= inRedis
+                        && !(d.snapshot().tombstone() && insertOnItsWay(key))) {
                     metrics.redisHits.increment();
                     local.fill(d.snapshot(), epoch);
                     return d.snapshot().tombstone() ? null : d.snapshot();
                 }
                 // Redis is behind this node: a newer commit of ours has not landed yet (in flight, queued in async
-                // mode, or waiting for repair), or Redis lost a version this node committed, served or was told of
-                // (a failover to a lagging replica, a restore). Serving it would go back in version; the database
+                // mode, or waiting for repair; or an insert of ours, over the tombstone of the row before), or Redis
+                // lost a version this node committed, served or was told of (a failover to a lagging replica, a
+                // restore). Serving it would go back in version; the database
                 // has the newest state, and the fill below brings Redis up to it.
                 skipped = Math.max(pending, known);
                 if (pending > inRedis) {
@@ -547,6 +549,18 @@ public final class SnapshotCache implements AutoCloseable {
     /** The distributed locks, for tests in this package (and the test-only bridge in other modules). */
     RedisLocks locks() {
         return locks;
+    }
+
+    /**
+     * True if an insert of this key committed here has not been answered by Redis yet: a tombstone Redis holds may
+     * be the row before it (whose versions this insert restarted), so it is not the newest state.
+     */
+    private boolean insertOnItsWay(String key) {
+        if (unanswered.isEmpty()) {
+            return false;
+        }
+        SnapshotWrite write = unanswered.get(key);
+        return write != null && write.mode() == WriteMode.INSERT;
     }
 
     /** The version of this node's newest write of a key not yet in Redis, or -1. */

@@ -212,4 +212,20 @@ class LocalTierTest {
         assertTrue(tier.fillLoaded(TestSchemas.account(1, 1, "v1"), tier.epoch()));
         assertEquals(1, tier.get("Account", 1L).version());
     }
+
+    @Test
+    void anInsertReplacesAFloorAnnouncedBeforeItRanButNotOneAnnouncedAfter() throws InterruptedException {
+        tier.invalidate("Account", 1L, 4, false); // an earlier row's version, heard before the INSERT below ran
+        Thread.sleep(2);
+        Instant insertedAt = Instant.now();
+        tier.commit(TestSchemas.account(1, 0, "created again"), true, insertedAt);
+        assertEquals("created again", tier.get("Account", 1L).state().get("owner"));
+
+        Instant insertRan = Instant.now();
+        Thread.sleep(2);
+        tier.invalidate("Account", 2L, 1, false); // heard after the INSERT ran: maybe this very row's v1
+        tier.commit(TestSchemas.account(2, 0, "the insert, late"), true, insertRan);
+        assertNull(tier.get("Account", 2L));
+        assertEquals(1, tier.knownVersion("Account", 2L));
+    }
 }

@@ -4,7 +4,6 @@ import io.cachesync.core.PostCommitDelays;
 import io.cachesync.core.SnapshotSchema;
 import io.cachesync.testsupport.RedisExtension;
 import io.cachesync.testsupport.TestRedis;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -21,21 +20,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * AnInsertPublishedLateNeverSendsAReadBackInTimeTest with the floor set by an invalidation instead of a refused
  * fill. Node B inserts a row; its post-commit step is late. Node A updates the row to v1; its push lands and the
- * invalidation "1" reaches B: B now knows v1 (a floor). Then B's late insert reaches B's local tier. The floor
- * came from an invalidation, which carries no time, so its rowSince is unknown (-1) and LocalTier.rowBefore says
- * "the floor's row predates the insert": v0 replaces the floor, and B serves v0 after it was told of v1, until
- * Redis refuses the insert's push (and for good if that push fails: a refused repair never demotes).
+ * invalidation "1" reaches B: B now knows v1 (a floor). Then B's late insert reaches B's local tier. It must not
+ * replace that floor (B would serve v0 after it was told of v1, until Redis refuses the insert's push). An
+ * invalidation carries no row time; the floor keeps when it arrived, after the INSERT ran, so it may be this very
+ * row's later version, and it stays. (A floor whose invalidation arrived before the INSERT ran is an earlier
+ * row's, and the insert replaces it: LocalTierTest.)
  */
 @ExtendWith(RedisExtension.class)
 class ALateInsertNeverUndercutsAnAnnouncedVersionTest {
 
     @Test
-    @Disabled("LocalTier.store: a floor set by an invalidation has rowSince -1, and rowBefore(-1, insertedAt) is "
-            + "true, so a node's own late insert (v0) replaces a floor of the inserted row's own later version v1 "
-            + "that the node was told of; B serves v0 after v1. Invalidations carry no row time, so LocalTier cannot "
-            + "tell this floor from one of an earlier row deleted since (which the insert must replace, or B loses "
-            + "read-your-writes until its own \"i0\" lands). Needs a design decision: e.g. a delete marker in the "
-            + "invalidation message (replace only floors from a delete), or the receipt time as an upper bound")
     void anOwnLateInsertNeverUndercutsAVersionAnnouncedToTheNode(TestRedis redis) throws Exception {
         try (TwoNodes nodes = new TwoNodes(redis.uri()).ready()) {
             SnapshotSchema schema = nodes.syncB.runtime().entity(Account.class).schema();
