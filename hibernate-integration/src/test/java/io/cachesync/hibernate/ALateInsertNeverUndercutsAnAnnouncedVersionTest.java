@@ -10,12 +10,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * AnInsertPublishedLateNeverSendsAReadBackInTimeTest with the floor set by an invalidation instead of a refused
@@ -33,54 +30,32 @@ class ALateInsertNeverUndercutsAnAnnouncedVersionTest {
     void anOwnLateInsertNeverUndercutsAVersionAnnouncedToTheNode(TestRedis redis) throws Exception {
         try (TwoNodes nodes = new TwoNodes(redis.uri()).ready()) {
             SnapshotSchema schema = nodes.syncB.runtime().entity(Account.class).schema();
-            CountDownLatch releaseB = new CountDownLatch(1);
-            CountDownLatch bHeld = new CountDownLatch(1);
-            AtomicBoolean holdB = new AtomicBoolean(true);
-            nodes.syncB.runtime().beforePush = () -> {
-                if (holdB.getAndSet(false)) {
-                    bHeld.countDown();
-                    await(releaseB);
-                }
-            };
+            HeldOnce postCommitB = new HeldOnce();
+            nodes.syncB.runtime().beforePush = postCommitB;
             CompletableFuture<Void> insertOnB = CompletableFuture.runAsync(() ->
                     nodes.b.inTransaction(s -> s.persist(new Account(7, "v0", BigDecimal.ZERO))));
-            assertTrue(bHeld.await(10, TimeUnit.SECONDS), "B's insert committed, its post-commit step held");
+            postCommitB.awaitHeld("B's insert committed, its post-commit step held");
 
             nodes.a.inTransaction(s -> s.find(Account.class, 7L).setOwner("v1"));
             RedisOutageNeverFailsACommitTest.waitUntil(() -> nodes.syncB.cache().localVersion(schema, 7L) == 1,
                     Duration.ofSeconds(10));
 
             // B's insert reaches B's local tier; its push (which Redis will refuse) is held
-            CountDownLatch bLocal = new CountDownLatch(1);
-            CountDownLatch releaseBPush = new CountDownLatch(1);
-            PostCommitDelays.beforeRedisWrite(nodes.syncB.cache(), () -> {
-                bLocal.countDown();
-                await(releaseBPush);
-            });
-            releaseB.countDown();
-            assertTrue(bLocal.await(10, TimeUnit.SECONDS), "B's insert reached its local tier");
+            HeldOnce pushB = new HeldOnce();
+            PostCommitDelays.beforeRedisWrite(nodes.syncB.cache(), pushB);
+            postCommitB.release();
+            pushB.awaitHeld("B's insert reached its local tier");
             try {
                 assertEquals(1, nodes.syncB.find(Account.class, 7L).orElseThrow().getVersion(),
                         "B was told of v1, then served its own late insert's v0");
             } finally {
-                releaseBPush.countDown();
+                pushB.release();
             }
             insertOnB.get(10, TimeUnit.SECONDS);
             PostCommitDelays.beforeRedisWrite(nodes.syncB.cache(), null);
             nodes.syncB.runtime().beforePush = null;
             assertEquals(1, nodes.syncB.find(Account.class, 7L).orElseThrow().getVersion());
             CacheAgreesWithDatabase.assertAgrees(nodes.a, true);
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(20, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("latch timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }
