@@ -91,6 +91,28 @@ final class LocalTier {
         return entry == null ? null : entry.snapshot;
     }
 
+    /** What this node knows of a row (a floor or a snapshot, served or not), or null. */
+    Entry entry(String entityName, Object id) {
+        Cache<Object, Entry> cache = byEntity.get(entityName);
+        return cache == null ? null : cache.getIfPresent(id);
+    }
+
+    /**
+     * A read found the row gone in the database where this node knew {@code expected} of it: stores the deletion
+     * ({@code tombstone}), unless the tier learned anything of the row since (an insert of the id, a newer version,
+     * a clear) or is bypassed, when the tombstone's version only raises the floor.
+     */
+    void recordDeletion(Snapshot tombstone, Entry expected, long startEpoch) {
+        if (bypassed) {
+            raiseFloor(tombstone);
+            return;
+        }
+        Cache<Object, Entry> cache = byEntity.get(tombstone.entityName());
+        if (cache != null && epoch.get() == startEpoch) {
+            cache.asMap().replace(tombstone.id(), expected, new Entry(tombstone.version(), tombstone));
+        }
+    }
+
     /** The version this node knows for a row (floor or snapshot), or -1. */
     long knownVersion(String entityName, Object id) {
         Cache<Object, Entry> cache = byEntity.get(entityName);

@@ -445,6 +445,7 @@ public final class SnapshotCache implements AutoCloseable {
         }
         metrics.redisMisses.increment();
         metrics.databaseLoads.increment();
+        LocalTier.Entry knownBefore = skipped >= 0 ? null : local.entry(entity, id);
         Optional<Snapshot> loaded = loader.load(id);
         if (loaded.isEmpty()) {
             if (skipped >= 0) {
@@ -452,6 +453,11 @@ public final class SnapshotCache implements AutoCloseable {
                 // write, has not landed, or Redis lost them): remember the deletion here, or the next read would
                 // serve that copy after this one served nothing. An insert of the id, or a newer version, replaces it.
                 local.fill(Snapshot.tombstone(schema, id, skipped, null), epoch);
+            } else if (knownBefore != null) {
+                // Redis had nothing to say (away, or no key), and this node knew a version of the row: remember the
+                // deletion too, or a Redis that comes back with that version (the delete's push still queued, or
+                // lost) would have this node serve the row again after this read served nothing.
+                local.recordDeletion(Snapshot.tombstone(schema, id, knownBefore.version(), null), knownBefore, epoch);
             }
             return null;
         }

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restores a backup. A node that committed, served or was told of a newer version must not then serve Redis'
  * older copy: its local tier keeps each row's version as a floor across a clear (and raises it while bypassed),
  * and the read path takes a Redis copy below the floor as a miss, serves the database's row and repairs the key.
+ * A deletion the node served from the database counts as a version too (the tombstone's).
  */
 @ExtendWith(RedisExtension.class)
 class ARedisThatLostWritesNeverSendsANodeBackInVersionTest {
@@ -49,6 +50,28 @@ class ARedisThatLostWritesNeverSendsANodeBackInVersionTest {
             assertEquals(1, read.getVersion(), "node B went back to the version Redis came back with");
             assertEquals("newer", read.getOwner());
             assertEquals(1, nodes.syncB.snapshot(Account.class, 1L).orElseThrow().version(), "the read repaired Redis");
+        }
+    }
+
+    @Test
+    void aDeletionServedFromTheDatabaseWhileRedisWasDownOutranksTheLiveCopyRedisComesBackWith() throws Exception {
+        try (LocalRedisServer redis = LocalRedisServer.start();
+             TwoNodes nodes = new TwoNodes(redis.uri(), s -> s.put("cachesync.repair.max-backoff", "300ms")).ready()) {
+            nodes.a.inTransaction(s -> s.persist(new Account(4, "ann", BigDecimal.ONE)));
+            assertEquals(0, nodes.syncB.find(Account.class, 4L).orElseThrow().getVersion());
+            byte[] lagging = rawGet(redis.uri(), nodes.syncA.key(Account.class, 4L));
+
+            redis.kill();
+            waitUntil(() -> !nodes.syncB.localTierServing(), Duration.ofSeconds(10));
+            nodes.a.inTransaction(s -> s.createMutationQuery("delete from Account where id = 4").executeUpdate());
+            assertTrue(nodes.syncB.find(Account.class, 4L).isEmpty(), "read from the database");
+
+            redis.restart();
+            rawSet(redis.uri(), nodes.syncA.key(Account.class, 4L), lagging); // the row as Redis last knew it
+            waitUntil(() -> nodes.syncB.localTierServing(), Duration.ofSeconds(10));
+
+            assertTrue(nodes.syncB.find(Account.class, 4L).isEmpty(), "node B served the row again after its deletion");
+            assertTrue(nodes.syncB.find(Account.class, 4L).isEmpty());
         }
     }
 
