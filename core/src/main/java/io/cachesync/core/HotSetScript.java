@@ -1,9 +1,5 @@
 package io.cachesync.core;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The Lua script by which a node adds its hot keys to the shared sorted set {@code <prefix>:hot-keys}, decaying the
@@ -50,18 +46,8 @@ final class HotSetScript {
             "end",
             "return kept");
 
-    static final byte[] SOURCE_BYTES = SOURCE.getBytes(StandardCharsets.UTF_8);
-
-    static final String SHA1 = sha1(SOURCE_BYTES);
+    static final RedisScript SCRIPT = new RedisScript(SOURCE);
 
     private HotSetScript() {
-    }
-
-    private static String sha1(byte[] source) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is required of every Java runtime", e);
-        }
     }
 }

@@ -1,6 +1,5 @@
 package io.cachesync.core;
 
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
@@ -11,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+
+import static io.cachesync.core.RedisSnapshotStore.ascii;
 
 /**
  * The shared hot set in Redis ({@code <prefix>:hot-keys}): a sorted set of cachesync keys scored by their sampled,
@@ -54,11 +55,7 @@ final class HotSetStore {
             args[4 + 2 * i] = ascii(Integer.toString(increments.get(i)));
         }
         String[] keys = {key};
-        CompletableFuture<Long> reply = redis.<Long>evalsha(HotSetScript.SHA1, ScriptOutputType.INTEGER, keys, args)
-                .exceptionallyCompose(e -> RedisSnapshotStore.unwrap(e) instanceof RedisNoScriptException
-                        ? redis.<Long>eval(HotSetScript.SOURCE_BYTES, ScriptOutputType.INTEGER, keys, args)
-                        : CompletableFuture.failedFuture(RedisSnapshotStore.unwrap(e)))
-                .toCompletableFuture();
+        CompletableFuture<Long> reply = HotSetScript.SCRIPT.run(redis, ScriptOutputType.INTEGER, keys, args);
         return await(reply, "hot-set update of " + members.size() + " keys");
     }
 
@@ -104,9 +101,5 @@ final class HotSetStore {
             Thread.currentThread().interrupt();
             throw new RedisUnavailableException(what, e);
         }
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
     }
 }

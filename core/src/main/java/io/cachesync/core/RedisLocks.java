@@ -1,6 +1,5 @@
 package io.cachesync.core;
 
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import org.slf4j.Logger;
@@ -23,6 +22,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+
+import static io.cachesync.core.RedisSnapshotStore.ascii;
 
 /**
  * The distributed locks of one cache: acquires them (polling with a capped, jittered backoff until the wait runs
@@ -59,7 +60,7 @@ final class RedisLocks implements AutoCloseable {
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.leaseMillis = settings.lockLease().toMillis();
-        this.leaseArgument = Long.toString(leaseMillis).getBytes(StandardCharsets.US_ASCII);
+        this.leaseArgument = ascii(Long.toString(leaseMillis));
         // Redis counts the lease from when the command arrives, after we sent it; the margin covers clock drift
         this.validityNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis - Math.max(2, leaseMillis / 100));
         this.renewEveryMillis = Math.max(1, leaseMillis / 3);
@@ -383,17 +384,8 @@ final class RedisLocks implements AutoCloseable {
         return run(LockScripts.RELEASE, ScriptOutputType.INTEGER, new String[]{key}, ascii(owner));
     }
 
-    private <T> CompletableFuture<T> run(LockScripts.Script script, ScriptOutputType type, String[] scriptKeys,
+    private <T> CompletableFuture<T> run(RedisScript script, ScriptOutputType type, String[] scriptKeys,
                                          byte[]... args) {
-        RedisScriptingAsyncCommands<String, byte[]> redis = scripting();
-        return redis.<T>evalsha(script.sha1(), type, scriptKeys, args)
-                .exceptionallyCompose(e -> RedisSnapshotStore.unwrap(e) instanceof RedisNoScriptException
-                        ? redis.<T>eval(script.bytes(), type, scriptKeys, args)
-                        : CompletableFuture.failedFuture(RedisSnapshotStore.unwrap(e)))
-                .toCompletableFuture();
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
+        return script.run(scripting(), type, scriptKeys, args);
     }
 }

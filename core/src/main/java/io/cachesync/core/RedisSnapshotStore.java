@@ -1,7 +1,6 @@
 package io.cachesync.core;
 
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -123,18 +121,14 @@ public final class RedisSnapshotStore {
                 ascii(Long.toString(SnapshotCodec.micros(write.insertedAt())))
         };
         String[] scriptKeys = {key};
-        CompletionStage<List<Object>> reply = redis.<List<Object>>evalsha(VersionedWriteScript.SHA1,
-                        ScriptOutputType.MULTI, scriptKeys, args)
-                .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
-                        ? redis.<List<Object>>eval(VersionedWriteScript.SOURCE_BYTES, ScriptOutputType.MULTI,
-                        scriptKeys, args)
-                        : CompletableFuture.failedFuture(unwrap(e)));
+        CompletableFuture<List<Object>> reply = VersionedWriteScript.SCRIPT.run(redis, ScriptOutputType.MULTI,
+                scriptKeys, args);
         return reply.handle((result, failure) -> {
             breaker.record(failure);
             return failure != null
                     ? new WriteOutcome(snapshot, false, -1, unwrap(failure))
                     : new WriteOutcome(snapshot, ((Long) result.get(0)) == 1L, (Long) result.get(1), null);
-        }).toCompletableFuture();
+        });
     }
 
     /** The message announcing a write: {@code "<version> <entity> <id>"}, the version prefixed {@code i} for an insert. */
@@ -345,7 +339,8 @@ public final class RedisSnapshotStore {
         return e;
     }
 
-    private static byte[] ascii(String text) {
+    /** The bytes of a text that is ASCII (numbers, keys, tokens), as Redis arguments. */
+    static byte[] ascii(String text) {
         return text.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -425,8 +425,8 @@ public final class SnapshotCache implements AutoCloseable {
                 // Redis is behind this node: a newer commit of ours has not landed yet (in flight, queued in async
                 // mode, or waiting for repair; or an insert of ours, over the tombstone of the row before), or Redis
                 // lost a version this node committed, served or was told of (a failover to a lagging replica, a
-                // restore). Serving it would go back in version; the database
-                // has the newest state, and the fill below brings Redis up to it.
+                // restore). Serving it would go back in version; the database has the newest state, and the fill
+                // below brings Redis up to it.
                 skipped = Math.max(pending, known);
                 if (pending > inRedis) {
                     log.debug("cachesync read of {} skipped Redis' v{}: v{} of this node is on its way", key, inRedis,
@@ -470,9 +470,9 @@ public final class SnapshotCache implements AutoCloseable {
     private void lostVersionSeen(SnapshotSchema schema, Object id, String key, long inRedis, long known) {
         long held = lostVersionWarnings.letThrough();
         if (held >= 0) {
-            log.warn("cachesync read of {} found v{} in Redis, below v{} that this node committed, served or was told "
-                    + "of: Redis lost writes (a failover to a lagging replica, a restored backup?). The read serves the "
-                    + "database's row and rewrites the key{}", key, inRedis, known,
+            log.warn("cachesync read of {} found v{} in Redis, below v{} that this node committed, served or was "
+                    + "told of: Redis lost writes (a failover to a lagging replica, a restored backup?). The read "
+                    + "serves the database's row and rewrites the key{}", key, inRedis, known,
                     held == 0 ? "" : "; " + held + " more such reads since the last warning");
         } else {
             log.debug("cachesync read of {} found v{} in Redis, below v{} known here", key, inRedis, known);

@@ -1,9 +1,6 @@
 package io.cachesync.core;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The Lua script that writes a snapshot only if Redis holds nothing newer, and announces each accepted write on
@@ -57,9 +54,7 @@ final class VersionedWriteScript {
             "redis.call('PUBLISH', ARGV[7], ARGV[8])",
             "return {1, stored}");
 
-    static final byte[] SOURCE_BYTES = SOURCE.getBytes(StandardCharsets.UTF_8);
-
-    static final String SHA1 = sha1(SOURCE_BYTES);
+    static final RedisScript SCRIPT = new RedisScript(SOURCE);
 
     private VersionedWriteScript() {
     }
@@ -75,12 +70,4 @@ final class VersionedWriteScript {
     private static final byte[] NEWER = "newer".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] INSERT = "insert".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] UNCHANGED = "unchanged".getBytes(StandardCharsets.US_ASCII);
-
-    private static String sha1(byte[] source) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is required of every Java runtime", e);
-        }
-    }
 }
