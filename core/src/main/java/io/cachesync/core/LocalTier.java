@@ -115,8 +115,7 @@ final class LocalTier {
 
     /** The version this node knows for a row (floor or snapshot), or -1. */
     long knownVersion(String entityName, Object id) {
-        Cache<Object, Entry> cache = byEntity.get(entityName);
-        Entry entry = cache == null ? null : cache.getIfPresent(id);
+        Entry entry = entry(entityName, id);
         return entry == null ? -1 : entry.version;
     }
 
@@ -186,7 +185,7 @@ final class LocalTier {
         if (bypassed) {
             raiseFloor(snapshot);
         } else {
-            store(snapshot, insert, insertedAt, -1, new Entry[1]);
+            store(snapshot, insert, insertedAt, -1, null);
         }
     }
 
@@ -210,6 +209,8 @@ final class LocalTier {
     /**
      * @param loadedSince for a snapshot loaded from the database, the epoch its read started in (it replaces a
      *                    floor retained in that epoch or before); else -1
+     * @param replaced    if not null, receives the entry the store replaced
+     * @return the entry stored, or null if the tier kept what it knew
      */
     private Entry store(Snapshot snapshot, boolean insert, Instant insertedAt, long loadedSince, Entry[] replaced) {
         Entry[] stored = {null};
@@ -220,7 +221,9 @@ final class LocalTier {
                             : deletedBefore(old.snapshot, insertedAt)))
                     || (old.snapshot == null && old.retainedAt >= 0 && loadedSince >= old.retainedAt
                             && snapshot.version() >= old.announced)) {
-                replaced[0] = old;
+                if (replaced != null) {
+                    replaced[0] = old;
+                }
                 stored[0] = new Entry(snapshot.version(), snapshot);
                 return stored[0];
             }
@@ -250,7 +253,7 @@ final class LocalTier {
             return true;
         }
         // in microseconds, as the write script compares them
-        return SnapshotCodec.micros(insertedAt) > SnapshotCodec.micros(old.lastUpdated());
+        return SnapshotCodec.micros(insertedAt) > since(old);
     }
 
     /**
@@ -260,19 +263,18 @@ final class LocalTier {
      */
     void invalidate(String entityName, Object id, long version, boolean insert) {
         cache(entityName).asMap().compute(id, (key, old) -> {
-            long heard = nowMicros();
             if (insert && old != null && (old.snapshot == null || old.snapshot.tombstone())) {
-                return Entry.floor(version, -1, -1, heard);
+                return Entry.floor(version, -1, -1, nowMicros());
             }
             if (old != null && old.version >= version) {
                 if (old.snapshot == null && old.retainedAt >= 0 && version > old.announced) {
                     // a retained floor absorbs it, and must still make an older fill in flight lose (see Entry)
-                    return new Entry(old.version, null, old.retainedAt, old.rowSince, version, heard);
+                    return new Entry(old.version, null, old.retainedAt, old.rowSince, version, nowMicros());
                 }
-                return old;
+                return old; // the common case, e.g. this node's own commit announced back to it: nothing to stamp
             }
             // a newer version of the same row, or of a later one: the old lower bound of the row's time still holds
-            return Entry.floor(version, -1, old == null ? -1 : old.rowSince, heard);
+            return Entry.floor(version, -1, old == null ? -1 : old.rowSince, nowMicros());
         });
     }
 
