@@ -8,10 +8,19 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.type.EntityType;
 import org.hibernate.type.Type;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.LambdaConversionException;
+import java.lang.invoke.LambdaMetafactory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Modifier;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * How one entity type maps to snapshots: which persistent properties a snapshot holds (basic values, and
@@ -20,6 +29,8 @@ import java.util.List;
  * Built once per entity at startup; immutable and thread-safe afterwards.
  */
 final class SyncedEntity {
+
+    private static final Logger log = LoggerFactory.getLogger(SyncedEntity.class);
 
     private final EntityPersister persister;
     private final SessionFactoryImplementor factory;
@@ -36,6 +47,8 @@ final class SyncedEntity {
 
     /** Loads a row of this entity from the database; made once, so that a read allocates no lambda. */
     private final SnapshotLoader loader;
+    /** The no-argument constructor as a plain call, or null to instantiate through Hibernate (see below). */
+    private final Supplier<Object> constructor;
 
     SyncedEntity(EntityPersister persister, SessionFactoryImplementor factory, CacheSyncRuntime runtime) {
         this.loader = id -> runtime.load(this, id);
@@ -85,6 +98,37 @@ final class SyncedEntity {
                     + "(a composite id has no single key text). Do not extend VersionedEntity for this entity.");
         }
         this.schema = new SnapshotSchema(persister.getJpaEntityName(), idType, schemaNames, schemaTypes);
+        this.constructor = persister.getBytecodeEnhancementMetadata().isEnhancedForLazyLoading()
+                ? null : constructorOf(persister.getMappedClass());
+    }
+
+    /**
+     * The entity's no-argument constructor (public or protected, as Jakarta Persistence requires) bound once into
+     * a {@link Supplier}. Hibernate's standard instantiator calls {@code Constructor.newInstance}: a reflective call
+     * on every local-tier hit (seen in a profile of the find benchmark). Null when the class cannot be reached this way (another
+     * class loader's module, an abstract class), and for entities enhanced for lazy loading, whose instances
+     * Hibernate must set up itself.
+     */
+    @SuppressWarnings("unchecked")
+    static Supplier<Object> constructorOf(Class<?> type) {
+        if (Modifier.isAbstract(type.getModifiers())) {
+            return null;
+        }
+        MethodHandle factory;
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(type, MethodHandles.lookup());
+            MethodHandle constructor = lookup.findConstructor(type, MethodType.methodType(void.class));
+            factory = LambdaMetafactory.metafactory(lookup, "get", MethodType.methodType(Supplier.class),
+                    MethodType.methodType(Object.class), constructor, MethodType.methodType(type)).getTarget();
+        } catch (ReflectiveOperationException | LambdaConversionException | RuntimeException e) {
+            log.debug("cachesync instantiates {} through Hibernate: {}", type.getName(), e.toString());
+            return null;
+        }
+        try {
+            return (Supplier<Object>) factory.invoke();
+        } catch (Throwable e) {
+            throw new IllegalStateException("cachesync could not bind the constructor of " + type.getName(), e);
+        }
     }
 
     static boolean isSynced(EntityPersister persister) {
@@ -184,7 +228,13 @@ final class SyncedEntity {
      * reference that holds only the target's id.
      */
     Object materialize(Snapshot snapshot) {
-        Object entity = persister.instantiate(snapshot.id(), null);
+        Object entity;
+        if (constructor != null) {
+            entity = constructor.get();
+            persister.setIdentifier(entity, snapshot.id(), null);
+        } else {
+            entity = persister.instantiate(snapshot.id(), null);
+        }
         if (coversEveryProperty) {
             // one call into Hibernate's generated bulk accessor, instead of one setter call per property
             Object[] all = new Object[propertyCount];
