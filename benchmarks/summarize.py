@@ -4,7 +4,8 @@
 usage: python3 benchmarks/summarize.py benchmarks/results/run-1-thread.json [more.json ...]
 Prints, per file: every subject's p50, p99 and mean (sample mode) and average time, then each target of
 issue 3 with its ratio (p50 and mean) and whether it is met. A file holding only some subjects prints the
-comparisons it can.
+comparisons it can. Given several files, it ends with one table per thread count: each target's lowest and highest
+ratio over the runs, and in how many runs it was met (this machine's run-to-run noise is as large as some margins).
 """
 import json
 import sys
@@ -40,6 +41,17 @@ def load(path):
     return rows
 
 
+def ratios(rows, subject, reference):
+    """The (p50, mean) ratio of subject to reference in one run, None where a subject is missing."""
+    a, b = rows.get(subject), rows.get(reference)
+    if not a or not b:
+        return None, None
+    r50 = a["p50"] / b["p50"] if "p50" in a and "p50" in b else None
+    mean_a = a.get("avgt", a.get("mean"))
+    mean_b = b.get("avgt", b.get("mean"))
+    return r50, (mean_a / mean_b if mean_a and mean_b else None)
+
+
 def fmt(value):
     if value is None:
         return "-"
@@ -73,13 +85,9 @@ def main(paths):
         print("\n| case | subject / reference | ratio p50 | ratio mean | target | p50 | mean |")
         print("| --- | --- | ---: | ---: | --- | --- | --- |")
         for case, subject, reference, op, limit in TARGETS:
-            a, b = rows.get(subject), rows.get(reference)
-            if not a or not b:
+            if not rows.get(subject) or not rows.get(reference):
                 continue
-            r50 = a["p50"] / b["p50"] if "p50" in a and "p50" in b else None
-            mean_a = a.get("avgt", a.get("mean"))
-            mean_b = b.get("avgt", b.get("mean"))
-            rmean = mean_a / mean_b if mean_a and mean_b else None
+            r50, rmean = ratios(rows, subject, reference)
             print("| %s | %s / %s | %s | %s | %s %s | %s | %s |" % (case, subject, reference, fmt(r50), fmt(rmean),
                                                                     op, limit, met(r50, op, limit),
                                                                     met(rmean, op, limit)))
@@ -91,6 +99,37 @@ def main(paths):
                   "%s us: ratio %s (target <= 1.2: %s)" % (fmt(plain["p50"]), fmt(get["p50"]), fmt(total),
                                                           fmt(sync["p50"]), fmt(sync["p50"] / total),
                                                           met(sync["p50"] / total, "<=", 1.2)))
+
+    if len(paths) > 1:
+        across(paths)
+
+
+def span(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    return fmt(min(values)) if len(values) == 1 else "%s-%s" % (fmt(min(values)), fmt(max(values)))
+
+
+def across(paths):
+    runs = {}
+    for path in paths:
+        rows = load(path)
+        threads = ", ".join(map(str, sorted({r["threads"] for r in rows.values()})))
+        runs.setdefault(threads, []).append(rows)
+    for threads, all_rows in runs.items():
+        print("\n### %d runs, threads: %s\n" % (len(all_rows), threads))
+        print("| case | target | ratio p50, lowest-highest | met (p50) | ratio mean, lowest-highest | met (mean) |")
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        for case, subject, reference, op, limit in TARGETS:
+            pairs = [ratios(rows, subject, reference) for rows in all_rows]
+            p50s = [p for p, _ in pairs if p is not None]
+            means = [m for _, m in pairs if m is not None]
+            if not p50s and not means:
+                continue
+            print("| %s | %s %s | %s | %d of %d | %s | %d of %d |" % (
+                case, op, limit, span(p50s), sum(met(p, op, limit) == "met" for p in p50s), len(p50s),
+                span(means), sum(met(m, op, limit) == "met" for m in means), len(means)))
 
 
 if __name__ == "__main__":
