@@ -344,11 +344,10 @@ final class LocalTier {
         if (cache != null) {
             return cache;
         }
+        // Caffeine's default executor (ForkJoinPool.commonPool) does the upkeep. Running it on the calling thread
+        // instead made two threads' local-tier hits 30% slower (each reader draining the read buffers in turn)
+        // and did not make commits faster (A/B in benchmarks/results/2026-11-26-repeat/experiments.md).
         return byEntity.computeIfAbsent(entityName, name -> Caffeine.newBuilder()
-                // Caffeine's default hands its upkeep to ForkJoinPool.commonPool, waking a thread on nearly every
-                // write: measured as the largest single cost of an async commit here (14% of the committing
-                // thread's samples in LockSupport.unpark). The caller does the upkeep instead, in amortised steps.
-                .executor(Runnable::run)
                 .maximumSize(settings.localMaximumSize())
                 .expireAfterWrite(settings.localExpireAfterWrite())
                 .build());
