@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Turns JMH JSON results of FindBenchmark/CommitBenchmark into the README's tables.
 
-usage: python3 benchmarks/summarize.py benchmarks/results/run-1-thread.json [more.json ...]
+usage: python3 benchmarks/summarize.py benchmarks/results/run-1-thread.json [more.json or .json.gz ...]
 Prints, per file: every subject's p50, p99 and mean (sample mode) and average time, then each target of
 issue 3 with its ratio (p50 and mean) and whether it is met. A file holding only some subjects prints the
 comparisons it can. Given several files, it ends with one table per thread count: each target's lowest and highest
 ratio over the runs, and in how many runs it was met (this machine's run-to-run noise is as large as some margins).
 """
+import gzip
 import json
 import sys
 
@@ -24,7 +25,8 @@ TARGETS = [
 
 def load(path):
     rows = {}
-    for entry in json.load(open(path)):
+    opener = gzip.open if path.endswith(".gz") else open
+    for entry in json.load(opener(path, "rt")):
         name = entry["benchmark"].rsplit(".", 1)[1] + ":" + entry["params"]["subject"]
         row = rows.setdefault(name, {"threads": entry["threads"]})
         metric = entry["primaryMetric"]
@@ -118,7 +120,16 @@ def across(paths):
         threads = ", ".join(map(str, sorted({r["threads"] for r in rows.values()})))
         runs.setdefault(threads, []).append(rows)
     for threads, all_rows in runs.items():
-        print("\n### %d runs, threads: %s\n" % (len(all_rows), threads))
+        print("\n### %d runs, threads: %s (times in us/op, lowest-highest over the runs)\n" % (len(all_rows), threads))
+        print("| subject | p50 | mean (sample) | mean (avgt) | alloc B/op |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        names = []
+        for rows in all_rows:
+            names += [n for n in rows if n not in names]
+        for name in names:
+            print("| %s | %s | %s | %s | %s |" % (name, *(span([rows.get(name, {}).get(k) for rows in all_rows])
+                                                       for k in ("p50", "mean", "avgt", "alloc"))))
+        print()
         print("| case | target | ratio p50, lowest-highest | met (p50) | ratio mean, lowest-highest | met (mean) |")
         print("| --- | --- | ---: | ---: | ---: | ---: |")
         for case, subject, reference, op, limit in TARGETS:

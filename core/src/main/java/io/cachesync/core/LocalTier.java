@@ -346,7 +346,7 @@ final class LocalTier {
         }
         // Caffeine's default executor (ForkJoinPool.commonPool) does the upkeep. Running it on the calling thread
         // instead made two threads' local-tier hits 30% slower (each reader draining the read buffers in turn)
-        // and did not make commits faster (A/B in benchmarks/results/2026-11-26-repeat/experiments.md).
+        // and did not make commits faster (A/B in benchmarks/results/2026-11-26-c9e6cfe/experiments.md).
         return byEntity.computeIfAbsent(entityName, name -> Caffeine.newBuilder()
                 .maximumSize(settings.localMaximumSize())
                 .expireAfterWrite(settings.localExpireAfterWrite())
