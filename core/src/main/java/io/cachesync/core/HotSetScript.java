@@ -1,6 +1,5 @@
 package io.cachesync.core;
 
-
 /**
  * The Lua script by which a node adds its hot keys to the shared sorted set {@code <prefix>:hot-keys}, decaying the
  * set by the time elapsed since its last decay, so that the set forgets at the same rate however many nodes

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Keys whose push failed, each with the newest snapshot that failed for it, waiting to be pushed again.
@@ -26,7 +27,7 @@ final class RepairQueue {
      * if nothing marked the entity again after the run started (that change may have escaped the run).
      */
     private final ConcurrentHashMap<String, Long> needsReconciliation = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong marks = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong marks = new AtomicLong();
     private final AtomicInteger size = new AtomicInteger();
     private final int capacity;
     private final Runnable onOverflow;

@@ -1,6 +1,7 @@
 package io.cachesync.hibernate;
 
 import io.cachesync.core.RedisSnapshotStore;
+import io.cachesync.core.RedisUnavailableException;
 import io.cachesync.core.Snapshot;
 import io.cachesync.core.SnapshotCache;
 import io.cachesync.core.SnapshotCodec;
@@ -177,7 +178,7 @@ final class ModelReconciliation {
         for (int attempt = 1; ; attempt++) {
             try {
                 return store.readAll(keys);
-            } catch (io.cachesync.core.RedisUnavailableException e) {
+            } catch (RedisUnavailableException e) {
                 if (attempt > READ_RETRIES) {
                     throw e;
                 }

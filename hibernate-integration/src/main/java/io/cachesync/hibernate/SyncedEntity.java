@@ -49,6 +49,8 @@ final class SyncedEntity {
     private final SnapshotLoader loader;
     /** The no-argument constructor as a plain call, or null to instantiate through Hibernate (see below). */
     private final Supplier<Object> constructor;
+    /** For to-one properties, the target's constructor as {@link #constructor} is this entity's; else null. */
+    private final Supplier<?>[] targetConstructors;
 
     SyncedEntity(EntityPersister persister, SessionFactoryImplementor factory, CacheSyncRuntime runtime) {
         this.loader = id -> runtime.load(this, id);
@@ -98,16 +100,25 @@ final class SyncedEntity {
                     + "(a composite id has no single key text). Do not extend VersionedEntity for this entity.");
         }
         this.schema = new SnapshotSchema(persister.getJpaEntityName(), idType, schemaNames, schemaTypes);
-        this.constructor = persister.getBytecodeEnhancementMetadata().isEnhancedForLazyLoading()
+        this.constructor = constructorFor(persister);
+        this.targetConstructors = new Supplier<?>[targets.length];
+        for (int p = 0; p < targets.length; p++) {
+            targetConstructors[p] = targets[p] == null ? null : constructorFor(targets[p]);
+        }
+    }
+
+    /** The persister's entity constructor, bound; null for an entity enhanced for lazy loading (see below). */
+    private static Supplier<Object> constructorFor(EntityPersister persister) {
+        return persister.getBytecodeEnhancementMetadata().isEnhancedForLazyLoading()
                 ? null : constructorOf(persister.getMappedClass());
     }
 
     /**
      * The entity's no-argument constructor (public or protected, as Jakarta Persistence requires) bound once into
      * a {@link Supplier}. Hibernate's standard instantiator calls {@code Constructor.newInstance}: a reflective call
-     * on every local-tier hit (seen in a profile of the find benchmark). Null when the class cannot be reached this way (another
-     * class loader's module, an abstract class), and for entities enhanced for lazy loading, whose instances
-     * Hibernate must set up itself.
+     * on every local-tier hit (seen in a profile of the find benchmark). Null when the class cannot be reached this
+     * way (another class loader's module, an abstract class); entities enhanced for lazy loading are not bound
+     * either, since Hibernate must set up their instances itself.
      */
     @SuppressWarnings("unchecked")
     static Supplier<Object> constructorOf(Class<?> type) {
@@ -228,13 +239,7 @@ final class SyncedEntity {
      * reference that holds only the target's id.
      */
     Object materialize(Snapshot snapshot) {
-        Object entity;
-        if (constructor != null) {
-            entity = constructor.get();
-            persister.setIdentifier(entity, snapshot.id(), null);
-        } else {
-            entity = persister.instantiate(snapshot.id(), null);
-        }
+        Object entity = instantiate(persister, constructor, snapshot.id());
         if (coversEveryProperty) {
             // one call into Hibernate's generated bulk accessor, instead of one setter call per property
             Object[] all = new Object[propertyCount];
@@ -259,7 +264,17 @@ final class SyncedEntity {
     }
 
     private Object reference(int p, Object value) {
-        return targets[p] != null && value != null ? targets[p].instantiate(value, null) : value;
+        return targets[p] != null && value != null ? instantiate(targets[p], targetConstructors[p], value) : value;
+    }
+
+    /** A new instance holding only its id: through the bound constructor if there is one, else through Hibernate. */
+    private static Object instantiate(EntityPersister persister, Supplier<?> constructor, Object id) {
+        if (constructor == null) {
+            return persister.instantiate(id, null);
+        }
+        Object entity = constructor.get();
+        persister.setIdentifier(entity, id, null);
+        return entity;
     }
 
     private static Class<?> boxed(Class<?> type) {
